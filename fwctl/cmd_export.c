@@ -1,3 +1,33 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* stub: to be written */
-typedef int stub_cmd_export;
+/*
+ * fwctl export: the policies and every rule as a rule file, one `line`
+ * field per item, so `fwctl export | fwctl apply -` is a no-op.
+ */
+#include "fwctl.h"
+#include "output.h"
+
+static void export_item(struct fwctl *fw, const struct message *m, void *arg)
+{
+	const char *cell = msg_str(m, "line", "");
+
+	out_item(m, NULL, &cell);
+}
+
+int export_main(struct fwctl *fw, int argc, char **argv)
+{
+	struct request rq;
+	struct message ok;
+	int rc;
+
+	if (argc > 1)
+		return fwctl_usage(fw);
+	request_init(&rq, "export");
+	rq.on_item = export_item;
+	out_list_begin(NULL, NULL, 1);
+	rc = request_run(fw, &rq, &ok);
+	request_free(&rq);
+	if (rc == 0)
+		out_list_end();
+	proto_message_free(&ok);
+	return rc;
+}
