@@ -71,6 +71,8 @@ int store_list_revisions(struct store *s, size_t limit, struct revision **out, s
 /* 1 found, 0 absent, -1 error */
 int store_get_revision(struct store *s, int64_t rev, struct revision *out);
 void store_free_revisions(struct revision *v, size_t n);
+/* frees the strings of one revision filled by store_get_revision */
+void store_revision_clear(struct revision *r);
 
 int store_schema_version(struct store *s);
 #define STORE_SCHEMA_VERSION 1
