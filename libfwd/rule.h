@@ -123,4 +123,11 @@ int rule_origin_parse(const char *s, enum rule_origin *out);
 /* true when the rule uses app, user or group (needs listener tracking) */
 bool rule_needs_owner(const struct rule *r);
 
+/*
+ * Sorts v and merges overlapping or touching ranges in place (22,80,22-23
+ * -> 22-23,80), the canonical form the parser stores and rule_format
+ * writes. Returns the new count.
+ */
+size_t rule_ports_normalize(struct port_range *v, size_t n);
+
 #endif
