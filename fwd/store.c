@@ -17,6 +17,11 @@
  *             ruleset)
  *       One row per applied change, with the whole admin rule set after it,
  *       so a rollback needs nothing but that row.
+ *   log(id AUTOINCREMENT, time, dir, proto, peer, peer_port, local_port,
+ *       app, uid, reason, count), log_counters(one row)    [schema 2]
+ *       The bounded event log of fwd/store_log.c. AUTOINCREMENT because
+ *       `fwctl log -f` polls by id: an id reused after trimming would hide
+ *       events from it.
  *
  * Nothing here writes to a file before it has been recognised as an fwd
  * database (or a brand-new one, created aside and renamed into place), so a
@@ -94,6 +99,25 @@ static const char *const store_migrations[] = {
 	"  uid INTEGER NOT NULL,"
 	"  summary TEXT NOT NULL,"
 	"  ruleset TEXT NOT NULL);",
+	/* 1 -> 2: the event log (fwd/store_log.c) */
+	"CREATE TABLE log ("
+	"  id INTEGER PRIMARY KEY AUTOINCREMENT,"
+	"  time INTEGER NOT NULL,"
+	"  dir TEXT NOT NULL CHECK (dir IN ('i', 'o')),"
+	"  proto INTEGER NOT NULL,"
+	"  peer TEXT NOT NULL,"
+	"  peer_port INTEGER NOT NULL,"
+	"  local_port INTEGER NOT NULL,"
+	"  app TEXT,"
+	"  uid INTEGER NOT NULL,"
+	"  reason TEXT NOT NULL,"
+	"  count INTEGER NOT NULL CHECK (count > 0));"
+	"CREATE TABLE log_counters ("
+	"  one INTEGER PRIMARY KEY CHECK (one = 1),"
+	"  recorded INTEGER NOT NULL,"
+	"  dropped INTEGER NOT NULL,"
+	"  lost INTEGER NOT NULL);"
+	"INSERT INTO log_counters VALUES (1, 0, 0, 0);",
 };
 
 _Static_assert(sizeof(store_migrations) / sizeof(store_migrations[0])
@@ -487,6 +511,16 @@ void store_close(struct store *s)
 		sqlite3_finalize(s->stmt[k]);
 	sqlite3_close(s->db);
 	free(s);
+}
+
+struct sqlite3 *store_sqlite(struct store *s)
+{
+	return s->db;
+}
+
+int store_error(struct store *s, const char *what)
+{
+	return store_fail(s, what);
 }
 
 int store_schema_version(struct store *s)

@@ -75,6 +75,59 @@ void store_free_revisions(struct revision *v, size_t n);
 void store_revision_clear(struct revision *r);
 
 int store_schema_version(struct store *s);
-#define STORE_SCHEMA_VERSION 1
+#define STORE_SCHEMA_VERSION 2
+
+/*
+ * ---- the event log (fwd/store_log.c; schema 2) ----
+ * Blocked (and `log`-marked) connections, bounded to max_events rows,
+ * oldest trimmed first. Counters are persistent and count events (the sum
+ * of `count`), so recorded - dropped = the events still in the log.
+ */
+struct log_event {
+	int64_t id;             /* assigned by store_log_add; ignored on input */
+	int64_t time_ms;        /* unix ms of the first folded event */
+	char dir;               /* 'i' or 'o' */
+	uint8_t proto;          /* IPPROTO_* */
+	char peer[64];          /* the remote address as text */
+	uint16_t peer_port;     /* 0 when none (icmp) */
+	uint16_t local_port;
+	char *app;              /* NULL = unknown */
+	int64_t uid;            /* -1 = unknown */
+	char *reason;           /* "policy", "rule 12", or the log prefix; NULL = "" */
+	uint32_t count;         /* identical events folded into this row; 0 counts as 1 */
+};
+
+/*
+ * Appends a batch in one transaction (do not call between store_begin and
+ * store_commit), folding adjacent events that differ only in time into one
+ * row, then trims the log to max_events rows (0 keeps none), adding what
+ * was trimmed to the `dropped` counter. Returns 0 or -1 (nothing written).
+ */
+int store_log_add(struct store *s, const struct log_event *v, size_t n,
+		  uint32_t max_events);
+/*
+ * after_id 0: the newest `limit` rows; after_id > 0: the rows with a larger
+ * id (for `fwctl log -f`), the first `limit` of them. Either way oldest
+ * first; limit 0 = no limit. Ids only grow, even across trimming.
+ */
+int store_log_list(struct store *s, size_t limit, int64_t after_id,
+		   struct log_event **out, size_t *n);
+void store_log_free(struct log_event *v, size_t n);
+/* events ever recorded, and those trimmed away since (any pointer may be NULL) */
+int store_log_counts(struct store *s, uint64_t *total_recorded, uint64_t *dropped);
+/* the same plus `lost`: events that never reached the log (see store_log_add_lost) */
+int store_log_stats(struct store *s, uint64_t *total_recorded, uint64_t *dropped,
+		    uint64_t *lost);
+/*
+ * Adds to the persistent `lost` counter: events the daemon knows it missed
+ * (nflog ENOBUFS occurrences, its own rate limiting). One transaction.
+ */
+int store_log_add_lost(struct store *s, uint64_t lost);
+
+/* for fwd/store_log.c only: the connection, and recording an SQLite failure */
+struct sqlite3;
+struct sqlite3 *store_sqlite(struct store *s);
+/* "what: sqlite's message" into store_errmsg; returns -1 */
+int store_error(struct store *s, const char *what);
 
 #endif

@@ -19,6 +19,9 @@
 #include "strbuf.h"
 #include "testlib.h"
 
+#define SCHEMA_STR2(x) #x
+#define SCHEMA_STR(x) SCHEMA_STR2(x)
+
 static char tmpdir[] = "/tmp/fwd-test-store-XXXXXX";
 
 static char *tpath(const char *name)
@@ -319,7 +322,7 @@ static void test_migrate_empty(void)
 	s = store_open(path, err, sizeof(err));
 	CHECK(s != NULL, "migrate from empty: %s", err);
 	if (s) {
-		CHECK(store_schema_version(s) == 1, "version after migration");
+		CHECK(store_schema_version(s) == STORE_SCHEMA_VERSION, "version after migration");
 		CHECK(store_load_rules(s, &v, &n) == 0 && n == 0, "no rules");
 		store_free_rules(v, n);
 		CHECK(add_rule(s, "allow out", ORIGIN_ADMIN, 0) == 1, "usable");
@@ -395,7 +398,8 @@ static void test_bad_files(void)
 		{ "index", "database is corrupt (", true },
 		{ "zero", "is empty (0 bytes)", true },
 		{ "dir", "is a directory", false },
-		{ "newer", "database schema 5 is newer than this fwd (1):"
+		{ "newer", "database schema 5 is newer than this fwd ("
+		  SCHEMA_STR(STORE_SCHEMA_VERSION) "):"
 		  " upgrade fwd or restore a backup", true },
 		{ "foreign", "not fwd's", true },
 		{ "missing-dir", "No such file or directory", false },
