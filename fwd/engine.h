@@ -1,4 +1,130 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 #ifndef FWD_ENGINE_H
 #define FWD_ENGINE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "catalog.h"
+#include "config.h"
+#include "diag.h"
+#include "nft.h"
+#include "rule.h"
+
+/*
+ * The engine holds fwd's state (policies, rules, enabled) and is the one
+ * path by which it changes: database transaction, compile, kernel batch,
+ * commit -- so the database and the kernel never disagree after a failed
+ * change, and a change is reported done only once it is in force.
+ */
+
+/* everything main.c parsed from the command line */
+struct fwd_options {
+	const char *socket_path;
+	const char *db_path;
+	const char *table;
+	const char *config_path;
+	bool config_given;              /* --config: a missing file is an error */
+	const char *services[2];        /* catalog dirs; a later one overrides */
+	size_t nservices;
+	const char *default_rules;
+	bool foreground, debug;
+};
+
+struct engine;
+
+/* loads fwd.conf and the catalog; NULL after logging every problem */
+struct engine *engine_new(const struct fwd_options *o);
+/*
+ * Opens the store (failing closed to the built-in default when it is
+ * unusable), seeds it on first start, loads the rules and installs them
+ * in the kernel. -1 when the kernel refused: the caller exits.
+ */
+int engine_start(struct engine *e);
+void engine_free(struct engine *e);
+/* fwd --check: validates without touching the kernel; the exit status */
+int engine_check(const struct fwd_options *o);
+/* SIGHUP: reloads the catalog (keeps the old one when the new has errors) */
+void engine_reload(struct engine *e);
+
+const struct fwd_config *engine_config(const struct engine *e);
+const struct catalog *engine_catalog(const struct engine *e);
+const struct ruleset *engine_ruleset(const struct engine *e);
+bool engine_enabled(const struct engine *e);
+
+struct engine_status {
+	bool enabled, panic;
+	enum rule_policy policy_in, policy_out;
+	size_t nrules;
+	int64_t revision;
+	const char *table;
+	const char *database;           /* "ok" or the problem */
+	const char *problem;            /* "" when none */
+	uint64_t drops_in, rejects_in, drops_out;
+};
+/* pointers stay valid until the next change */
+void engine_status(struct engine *e, struct engine_status *st);
+/* per-rule counters; nothing is reported while disabled */
+int engine_read_counters(struct engine *e, nft_counter_cb cb, void *arg);
+
+/*
+ * A change: the complete new state. Rules with id 0 are new (the engine
+ * sets id, created, expires and owner); rules with an id are kept as they
+ * are; current rules whose id is missing are deleted. The engine consumes
+ * next whatever the outcome.
+ */
+struct engine_change {
+	struct ruleset next;
+	const uint64_t *drop_skipped;   /* skipped stored rules to delete too */
+	size_t ndrop_skipped;
+	bool enabled;
+	uid_t uid;
+	const char *summary;            /* for the revision: "add 1 rule" */
+	int64_t now;
+};
+
+struct engine_result {
+	int64_t revision;
+	struct diag_list diags;         /* rules the compiler refused */
+	char msg[512];                  /* why the change was refused */
+};
+
+/* 0 when in force; -1 with r->msg (and r->diags) when nothing changed */
+int engine_apply_change(struct engine *e, struct engine_change *c,
+			struct engine_result *r);
+void engine_result_free(struct engine_result *r);
+
+/*
+ * Stored rules that no longer parse (a service left the catalog): not in
+ * force and not in engine_ruleset, but an admin can still delete them.
+ */
+struct engine_skipped {
+	uint64_t id;
+	char *text;
+	enum rule_origin origin;
+	bool blocks;                    /* deny/reject: its absence opens */
+};
+const struct engine_skipped *engine_skipped(const struct engine *e, size_t *n);
+
+/* a deep copy of the current policies and rules, to build a change on */
+void engine_copy_state(const struct engine *e, struct ruleset *out);
+/* compiles without touching anything: the diags of rules fwd cannot enforce */
+int engine_validate(struct engine *e, const struct ruleset *rs,
+		    struct diag_list *diags);
+/* the admin rule set as rule-file text: policies, then every rule */
+char *engine_export_text(const struct ruleset *rs, int64_t now, bool all_origins);
+
+/* seconds until a temporary rule expires (>= 1), 0 for a permanent one */
+int64_t engine_remaining(const struct rule *r, int64_t now);
+/* unix time when engine_expire has work (a rule ends after its expires
+ * second), 0 when none */
+int64_t engine_next_expiry(const struct engine *e);
+/* deletes the rules whose expires second is over, through the change path */
+void engine_expire(struct engine *e, int64_t now);
+
+/* mkdir -p of path's parent directory with mode for the last component */
+int engine_mkdir_parent(const char *path, mode_t mode);
+
 #endif

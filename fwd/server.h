@@ -1,4 +1,22 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 #ifndef FWD_SERVER_H
 #define FWD_SERVER_H
+
+#include "engine.h"
+
+/* limits of the control socket (doc/protocol.md, SPEC.md) */
+#define SERVER_MAX_CLIENTS      512
+#define SERVER_MAX_PER_UID      64
+#define SERVER_MAX_OUTPUT       (64u << 20)     /* unread response bytes */
+#define SERVER_IDLE_MS          30000           /* silent mid-request */
+#define SERVER_BODY_BUDGET      (256u << 20)    /* bodies of all clients */
+#define SERVER_BACKLOG          128
+
+/*
+ * Runs the daemon: engine start-up, the control socket, detaching (unless
+ * o->foreground) once the socket is bound and the ruleset committed, and
+ * the event loop until SIGTERM/SIGINT. Returns the exit status.
+ */
+int server_main(const struct fwd_options *o);
+
 #endif
