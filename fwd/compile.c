@@ -526,6 +526,13 @@ static void set_def(const struct group *g, struct plan_set *def)
 			def->fields[def->nfields++] = (uint8_t)f;
 			def->key_len += plan_fields[f].reglen;
 		}
+	/*
+	 * Only concatenations pad each field to a register; a one-field key has
+	 * the value's own length, or nft cannot decode the elements when an
+	 * admin lists the table (nft 1.0.6 asserts on a 4-byte inet_proto).
+	 */
+	if (def->nfields == 1)
+		def->key_len = plan_fields[def->fields[0]].len;
 }
 
 static void emit_sets(struct plan *p, const struct group *g)

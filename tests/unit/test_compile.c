@@ -791,8 +791,41 @@ static void test_delta_big(void)
 	diag_list_free(&dl);
 }
 
+/*
+ * A one-field set keeps the value's own key length: only concatenations pad
+ * to registers, and nft cannot list a padded inet_proto element.
+ */
+static void test_key_len(void)
+{
+	static struct rules rs;
+	struct diag_list dl = { 0 };
+	struct plan *p;
+	size_t found = 0;
+
+	rules_init(&rs);
+	l4(mk(&rs, 1, RULE_ALLOW, RULE_IN), IPPROTO_ICMP, 0, 0);
+	l4(mk(&rs, 2, RULE_ALLOW, RULE_IN), IPPROTO_TCP, 22, 22);
+	p = compile(&rs, &dl);
+	CHECK(p != NULL, "compiles");
+	for (size_t i = 0; p && i < p->nsets; i++) {
+		const struct plan_set *st = &p->sets[i];
+		uint32_t want = st->nfields == 1 ? plan_fields[st->fields[0]].len : 0;
+
+		for (unsigned k = 0; st->nfields > 1 && k < st->nfields; k++)
+			want += plan_fields[st->fields[k]].reglen;
+		CHECK(st->key_len == want, "set %s key_len %u, want %u",
+		      st->name, st->key_len, want);
+		found += st->nfields == 1;
+	}
+	CHECK(found == 1, "one single-field set (%zu)", found);
+	plan_free(p);
+	rules_free(&rs);
+	diag_list_free(&dl);
+}
+
 int main(void)
 {
+	test_key_len();
 	for (size_t i = 0; i < sizeof(golden_cases) / sizeof(golden_cases[0]); i++)
 		run_golden(&golden_cases[i]);
 	test_refusals();
