@@ -18,6 +18,22 @@
  */
 struct plan;
 
+/*
+ * One listening socket an owner rule (`in` with app, user or group) applies
+ * to, as found by the daemon's listener tracking (listeners.c + procmap.c).
+ * The compiler turns bindings into ordinary set elements, intersected with
+ * the rule's own proto/port/from/to/iface; an owner rule without bindings
+ * matches nothing (closed).
+ */
+struct owner_binding {
+	uint64_t rule_id;
+	uint8_t proto;                  /* IPPROTO_TCP or IPPROTO_UDP */
+	int family;                     /* AF_INET, AF_INET6, 0 = both (dual-stack ::) */
+	bool has_addr;                  /* bound to one local address */
+	uint8_t addr[16];               /* that address (4 bytes for AF_INET) */
+	uint16_t port;                  /* host order */
+};
+
 struct compile_input {
 	const char *table;              /* "fwd_filter" (family inet) */
 	enum rule_policy policy_in;     /* DROP or REJECT */
@@ -27,11 +43,13 @@ struct compile_input {
 	bool panic;                     /* block everything but loopback */
 	int64_t now;                    /* unix seconds, for element timeouts */
 	uint16_t log_group;             /* nflog group for logged drops/matches */
+	const struct owner_binding *bindings;   /* sorted by rule_id, then key */
+	size_t nbindings;
 };
 
 /*
  * Returns the plan, or NULL with one diag per rule the kernel cannot
- * enforce (for now: app/user/group rules -> "not supported yet").
+ * enforce exactly (e.g. `app` on an `out` rule).
  */
 struct plan *plan_compile(const struct compile_input *in, struct diag_list *errs);
 void plan_free(struct plan *p);
