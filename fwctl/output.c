@@ -426,6 +426,9 @@ int out_finish(bool ok)
 	table_drop();
 	if (ok || !out.json)
 		fwrite(sb_str(&out.buf), 1, out.buf.len, stdout);
+	/* a JSON document ends its line, like every other output */
+	if (ok && out.json && out.buf.len && out.buf.buf[out.buf.len - 1] != '\n')
+		putchar('\n');
 	if (fflush(stdout) != 0 || ferror(stdout))
 		rc = -1;
 	sb_free(&out.buf);
