@@ -7,7 +7,32 @@
  * element uses. meta l4proto always leads the key: a concatenation is what
  * lets an interval set be a pipapo set with a range per field, and an
  * element without `proto` simply matches it as the range 0-255.
+ *
+ * Owner rules on `in` (app, user, group): on the input hook no socket is
+ * attached to a new connection yet, so nothing on the packet names its
+ * owner (KERNEL.md). The daemon finds the listening sockets each such rule
+ * applies to and passes them as bindings; a binding becomes elements just
+ * like a port rule's -- proto . port, plus the address the socket is bound
+ * to -- intersected with the rule's own proto/port/from/to/iface. A rule
+ * without bindings (program not running) contributes nothing: closed.
+ * A binding must match only the families its socket receives. Elements
+ * with an address field are of one family already (nft loads `ip daddr`
+ * only after `meta nfproto ipv4`); the others carry a `meta nfproto` key
+ * field, and a dual-stack socket gives one element per family. So owner
+ * sets stay exact hash sets, one lookup per shape like any other, and a
+ * program moving between IPv4, IPv6 and dual-stack sockets changes
+ * elements, not the table's structure.
+ *
+ * Owner rules on `out` match the sending socket itself: meta skuid and
+ * meta skgid are key fields (host byte order, as the meta expression loads
+ * them), so many user rules still cost one lookup per shape. `group` on
+ * `out` matches the socket's gid: the file system gid of the process that
+ * created the socket, i.e. its primary group -- supplementary groups are
+ * not visible to the kernel there. `app` on `out` is refused: nothing on
+ * the output path names the sending executable.
  */
+#include <arpa/inet.h>
+#include <inttypes.h>
 #include <netinet/in.h>
 #include <linux/netfilter.h> /* after netinet/in.h: uapi vs libc */
 #include <stdio.h>
@@ -19,37 +44,62 @@
 #include "plan.h"
 
 #define SH(f) (1u << (f))
+#define ADDR_FIELDS (SH(PF_SADDR4) | SH(PF_SADDR6) | SH(PF_DADDR4) | SH(PF_DADDR6))
+
+/* owner matches of the chain rule, for keys too long for nft (key_fit) */
+#define XUID 1u
+#define XGID 2u
 
 /*
  * A group collects the elements that may share sets: same direction,
- * class, log flag, shape and exact/interval kind. A limit rule is a group
- * of its own (each needs its own rate state), and so is a rule without any
- * match (a plain chain rule, no set).
+ * class, log flag, shape and exact/interval kind. A limit rule has groups
+ * of its own (each needs its own rate state), and a rule without any match
+ * is a plain chain rule, no set.
  */
 struct group {
 	unsigned code;          /* chain order: see group_code() */
 	size_t seq;             /* creation order, breaks ties of code */
 	enum rule_dir dir;
 	enum plan_class cls;
-	bool log, interval;
+	bool log, interval, plain;
 	unsigned shape;
 	const struct rule *own; /* limit and plain groups: the rule */
+	unsigned xm;            /* XUID, XGID: matched in the chain rule */
+	uint32_t uid, gid;      /* their values */
+	const char *suffix;     /* limit sets split by family: "_v4", "_v6" */
+	struct group *lead;     /* limit groups: the first group of the rule */
+	size_t nsplit;          /* lead: number of groups of the rule */
+	size_t chain;           /* lead: the rule's limit chain, 0 = none yet */
 	struct plan_elem *v;    /* in rule id order */
 	size_t n, cap;
-};
-
-struct compiler {
-	const struct compile_input *in;
-	struct plan *p;
-	struct group *gtab[2][PC__COUNT][2][1u << PF__COUNT][2];
-	struct group **groups;
-	size_t ngroups, gcap;
 };
 
 /* one expanded l4 entry; proto -1 = any protocol, lo == hi == 0 = any port */
 struct l4ent {
 	int proto;
 	uint16_t lo, hi;
+};
+
+/* the values of one element: an l4 entry of a rule, or one bound socket */
+struct src {
+	struct l4ent l4;
+	int nfproto;            /* bindings: NFPROTO_IPV4/6; rules: 0 */
+	bool has_daddr;
+	struct addr_prefix daddr;       /* the rule's `to`, or the bound address */
+};
+
+struct compiler {
+	const struct compile_input *in;
+	struct plan *p;
+	const struct owner_binding *bind;       /* sorted by rule id */
+	struct owner_binding *bind_copy;        /* when the input's were not */
+	struct group **htab;    /* shared groups by code, open addressing */
+	size_t hcap, hn;
+	struct group **groups;
+	size_t ngroups, gcap;
+	struct l4ent *l4;       /* scratch: one rule's l4 entries */
+	struct src *src;        /* scratch: one rule's elements */
+	size_t nsrc, srccap;
 };
 
 /* ---- validation: refuse what the table cannot enforce ---- */
@@ -78,17 +128,13 @@ static const char *place(struct checker *k)
 	return k->place;
 }
 
+/* `in` owner rules are enforced through bindings, `out` user/group by skuid/skgid */
 static void check_owner(struct checker *k)
 {
-	static const char fmt[] = "'%s' rules are not supported yet: "
-		"per-%s enforcement arrives with listener tracking";
-
-	if (k->r->app)
-		diag_add(k->errs, place(k), 0, 0, 0, NULL, fmt, "app", "application");
-	if (k->r->has_user)
-		diag_add(k->errs, place(k), 0, 0, 0, NULL, fmt, "user", "user");
-	if (k->r->has_group)
-		diag_add(k->errs, place(k), 0, 0, 0, NULL, fmt, "group", "group");
+	if (k->r->dir == RULE_OUT && k->r->app)
+		diag_add(k->errs, place(k), 0, 0, 0, NULL, "per-application outbound "
+			 "rules are not supported: the kernel offers no exact match "
+			 "for the sending executable; use user or group");
 }
 
 static void check_l4(struct checker *k)
@@ -140,6 +186,31 @@ static int check_rule(const struct rule *r, struct diag_list *errs)
 	return errs->n == before ? 0 : -1;
 }
 
+/*
+ * Bindings come from the daemon, not from users: a bad one is a bug, and
+ * compiling around it could leave a deny unenforced. Refuse loudly.
+ */
+static int check_bindings(const struct compile_input *in, struct diag_list *errs)
+{
+	int bad = 0;
+
+	for (size_t i = 0; i < in->nbindings; i++) {
+		const struct owner_binding *b = &in->bindings[i];
+		char where[32];
+
+		if ((b->proto == IPPROTO_TCP || b->proto == IPPROTO_UDP) && b->port &&
+		    (b->family == 0 || b->family == AF_INET || b->family == AF_INET6))
+			continue;
+		snprintf(where, sizeof(where), "rule %llu", (unsigned long long)b->rule_id);
+		diag_add(errs, where, 0, 0, 0, NULL, "internal error: listener "
+			 "tracking passed a socket with protocol %u, family %d, port "
+			 "%u; nothing was changed, please report this bug",
+			 b->proto, b->family, b->port);
+		bad = 1;
+	}
+	return bad ? -1 : 0;
+}
+
 /* ---- l4 entries: sorted, merged, redundant ones dropped ---- */
 
 static int l4_cmp(const void *a, const void *b)
@@ -185,20 +256,191 @@ static size_t l4_normalize(const struct rule *r, struct l4ent *v)
 	return n;
 }
 
+/* ---- elements of a rule: its l4 entries, or its owner bindings ---- */
+
+static struct src *src_push(struct compiler *c)
+{
+	struct src *s;
+
+	if (c->nsrc == c->srccap) {
+		c->srccap = c->srccap ? c->srccap * 2 : 16;
+		c->src = xrealloc(c->src, c->srccap * sizeof(*c->src));
+	}
+	s = &c->src[c->nsrc++];
+	memset(s, 0, sizeof(*s));
+	return s;
+}
+
+static void srcs_rule(struct compiler *c, const struct rule *r)
+{
+	size_t n = l4_normalize(r, c->l4);
+
+	for (size_t i = 0; i < n; i++) {
+		struct src *s = src_push(c);
+
+		s->l4 = c->l4[i];
+		s->has_daddr = r->has_to;
+		if (r->has_to)
+			s->daddr = r->to;
+	}
+}
+
+#define FAM4 1u
+#define FAM6 2u
+
+static unsigned fam_bit(int family)
+{
+	return family == AF_INET ? FAM4 : family == AF_INET6 ? FAM6 : 0;
+}
+
+/*
+ * The families a listening socket receives, and the one local address it
+ * is bound to (*has_addr false: any). A socket bound to a v4-mapped
+ * address (::ffff:a.b.c.d) receives only IPv4, sent to a.b.c.d; one bound
+ * to another IPv6 address only IPv6, whatever its v6only.
+ */
+static unsigned binding_families(const struct owner_binding *b,
+				 struct addr_prefix *addr, bool *has_addr)
+{
+	static const uint8_t mapped[12] = { [10] = 0xff, [11] = 0xff };
+	static const uint8_t zero[16];
+	unsigned fams = b->family ? fam_bit(b->family) : FAM4 | FAM6;
+
+	memset(addr, 0, sizeof(*addr));
+	*has_addr = false;
+	if (!b->has_addr || memcmp(b->addr, zero, b->family == AF_INET ? 4 : 16) == 0)
+		return fams;
+	if (b->family == AF_INET || memcmp(b->addr, mapped, sizeof(mapped)) == 0) {
+		addr->family = AF_INET;
+		memcpy(addr->addr, b->family == AF_INET ? b->addr : b->addr + 12, 4);
+		addr->len = 32;
+	} else {
+		addr->family = AF_INET6;
+		memcpy(addr->addr, b->addr, 16);
+		addr->len = 128;
+	}
+	*has_addr = memcmp(addr->addr, zero, 16) != 0;     /* ::ffff:0.0.0.0 */
+	return fam_bit(addr->family);
+}
+
+static bool l4_admits(const struct l4ent *v, size_t n, uint8_t proto, uint16_t port)
+{
+	for (size_t i = 0; i < n; i++)
+		if ((v[i].proto < 0 || v[i].proto == proto) &&
+		    ((!v[i].lo && !v[i].hi) || (v[i].lo <= port && port <= v[i].hi)))
+			return true;
+	return false;
+}
+
+/* a binding the rule's own proto/port/from/to exclude gives nothing */
+static void srcs_binding(struct compiler *c, const struct rule *r, size_t nl4,
+			 const struct owner_binding *b)
+{
+	struct addr_prefix addr;
+	bool has_addr;
+	unsigned fams = binding_families(b, &addr, &has_addr);
+
+	if (!l4_admits(c->l4, nl4, b->proto, b->port))
+		return;
+	if (r->has_from)
+		fams &= fam_bit(r->from.family);
+	if (r->has_to) {
+		fams &= fam_bit(r->to.family);
+		if (has_addr && !addr_contains(&r->to, addr.family, addr.addr))
+			return;
+	}
+	for (unsigned f = FAM4; f <= FAM6; f <<= 1) {
+		struct src *s;
+
+		if (!(fams & f))
+			continue;
+		s = src_push(c);
+		s->l4 = (struct l4ent){ b->proto, b->port, b->port };
+		s->nfproto = f == FAM4 ? NFPROTO_IPV4 : NFPROTO_IPV6;
+		s->has_daddr = has_addr || r->has_to;
+		s->daddr = has_addr ? addr : r->to;
+	}
+}
+
+/* the first binding of rule id, or nbindings */
+static size_t bindings_of(const struct compiler *c, uint64_t id)
+{
+	size_t lo = 0, hi = c->in->nbindings;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (c->bind[mid].rule_id < id)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
+static void srcs_owner(struct compiler *c, const struct rule *r)
+{
+	size_t nl4 = l4_normalize(r, c->l4);
+
+	/* a rule not stored yet (a dry run) has no id a binding could name */
+	if (!r->id)
+		return;
+	for (size_t i = bindings_of(c, r->id);
+	     i < c->in->nbindings && c->bind[i].rule_id == r->id; i++)
+		srcs_binding(c, r, nl4, &c->bind[i]);
+}
+
+static int src_cmp(const void *a, const void *b)
+{
+	const struct src *x = a, *y = b;
+	int c = l4_cmp(&x->l4, &y->l4);
+
+	if (c)
+		return c;
+	if (x->nfproto != y->nfproto)
+		return x->nfproto < y->nfproto ? -1 : 1;
+	if (x->has_daddr != y->has_daddr || !x->has_daddr)
+		return (int)x->has_daddr - (int)y->has_daddr;
+	if (x->daddr.family != y->daddr.family || x->daddr.len != y->daddr.len)
+		return x->daddr.family != y->daddr.family ?
+		       x->daddr.family - y->daddr.family : x->daddr.len - y->daddr.len;
+	return memcmp(x->daddr.addr, y->daddr.addr, x->daddr.family == AF_INET ? 4 : 16);
+}
+
+/* two sockets on one port (SO_REUSEPORT, 0.0.0.0 and ::) give one element */
+static void srcs_unique(struct compiler *c)
+{
+	size_t n = 0;
+
+	if (c->nsrc > 1)
+		qsort(c->src, c->nsrc, sizeof(*c->src), src_cmp);
+	for (size_t i = 0; i < c->nsrc; i++)
+		if (!n || src_cmp(&c->src[n - 1], &c->src[i]) != 0)
+			c->src[n++] = c->src[i];
+	c->nsrc = n;
+}
+
 /* ---- keys ---- */
 
-static unsigned rule_shape(const struct rule *r, const struct l4ent *l)
+static unsigned src_shape(const struct rule *r, const struct src *s)
 {
 	unsigned sh = SH(PF_L4PROTO);
 
 	if (r->iface)
 		sh |= SH(r->dir == RULE_IN ? PF_IIFNAME : PF_OIFNAME);
+	if (r->dir == RULE_OUT && r->has_user)
+		sh |= SH(PF_SKUID);
+	if (r->dir == RULE_OUT && r->has_group)
+		sh |= SH(PF_SKGID);
 	if (r->has_from)
 		sh |= SH(r->from.family == AF_INET ? PF_SADDR4 : PF_SADDR6);
-	if (r->has_to)
-		sh |= SH(r->to.family == AF_INET ? PF_DADDR4 : PF_DADDR6);
-	if (l->lo || l->hi)
+	if (s->has_daddr)
+		sh |= SH(s->daddr.family == AF_INET ? PF_DADDR4 : PF_DADDR6);
+	if (s->l4.lo || s->l4.hi)
 		sh |= SH(PF_DPORT);
+	/* an address field implies its family already (see the top) */
+	if (s->nfproto && !(sh & ADDR_FIELDS))
+		sh |= SH(PF_NFPROTO);
 	return sh;
 }
 
@@ -228,45 +470,124 @@ static void ifname_range(const char *name, uint8_t *lo, uint8_t *hi)
 	}
 }
 
+/* any value: a field a limit rule's set has but this element lacks */
+static void any_value(uint8_t *lo, uint8_t *hi, unsigned len)
+{
+	memset(lo, 0, len);
+	memset(hi, 0xff, len);
+}
+
+static void id_value(uint32_t id, uint8_t *lo, uint8_t *hi)
+{
+	memcpy(lo, &id, sizeof(id));    /* host byte order, like meta skuid */
+	memcpy(hi, &id, sizeof(id));
+}
+
+static void field_fill(const struct rule *r, const struct src *s,
+		       enum plan_field f, uint8_t *lo, uint8_t *hi)
+{
+	unsigned len = plan_fields[f].len;
+
+	any_value(lo, hi, len);
+	switch (f) {
+	case PF_L4PROTO:
+		if (s->l4.proto >= 0)
+			lo[0] = hi[0] = (uint8_t)s->l4.proto;
+		break;
+	case PF_NFPROTO:
+		if (s->nfproto)
+			lo[0] = hi[0] = (uint8_t)s->nfproto;
+		break;
+	case PF_IIFNAME: case PF_OIFNAME:
+		if (r->iface) {
+			memset(hi, 0, len);
+			ifname_range(r->iface, lo, hi);
+		}
+		break;
+	case PF_SKUID:
+		if (r->has_user)
+			id_value((uint32_t)r->uid, lo, hi);
+		break;
+	case PF_SKGID:
+		if (r->has_group)
+			id_value((uint32_t)r->gid, lo, hi);
+		break;
+	case PF_SADDR4: case PF_SADDR6:
+		if (r->has_from)
+			prefix_range(&r->from, lo, hi);
+		break;
+	case PF_DADDR4: case PF_DADDR6:
+		if (s->has_daddr)
+			prefix_range(&s->daddr, lo, hi);
+		break;
+	case PF_DPORT:
+		if (s->l4.lo || s->l4.hi) {
+			lo[0] = (uint8_t)(s->l4.lo >> 8), lo[1] = (uint8_t)s->l4.lo;
+			hi[0] = (uint8_t)(s->l4.hi >> 8), hi[1] = (uint8_t)s->l4.hi;
+		}
+		break;
+	default:
+		break;
+	}
+}
+
 /* fills key (low ends) and key_end (high ends); true if any is a range */
-static bool elem_fill(const struct rule *r, const struct l4ent *l,
-		      unsigned shape, struct plan_elem *e)
+static bool elem_fill(const struct rule *r, const struct src *s, unsigned shape,
+		      struct plan_elem *e)
 {
 	unsigned off = 0;
 
+	memset(e, 0, sizeof(*e));
 	for (unsigned f = 0; f < PF__COUNT; f++) {
-		uint8_t *lo = e->key + off, *hi = e->key_end + off;
-
 		if (!(shape & SH(f)))
 			continue;
-		switch (f) {
-		case PF_L4PROTO:
-			lo[0] = l->proto < 0 ? 0 : (uint8_t)l->proto;
-			hi[0] = l->proto < 0 ? 255 : (uint8_t)l->proto;
-			break;
-		case PF_IIFNAME: case PF_OIFNAME:
-			ifname_range(r->iface, lo, hi);
-			break;
-		case PF_SADDR4: case PF_SADDR6:
-			prefix_range(&r->from, lo, hi);
-			break;
-		case PF_DADDR4: case PF_DADDR6:
-			prefix_range(&r->to, lo, hi);
-			break;
-		case PF_DPORT: {
-			uint16_t a = l->lo || l->hi ? l->lo : 0;
-			uint16_t b = l->lo || l->hi ? l->hi : 65535;
-
-			lo[0] = a >> 8, lo[1] = a & 0xff;
-			hi[0] = b >> 8, hi[1] = b & 0xff;
-			break;
-		}
-		}
+		if (off + plan_fields[f].reglen > PLAN_KEY_MAX)
+			abort();        /* a compiler bug: key_fit keeps keys short */
+		field_fill(r, s, (enum plan_field)f, e->key + off, e->key_end + off);
 		off += plan_fields[f].reglen;
 	}
 	e->rule_id = r->id;
 	e->expires = r->expires;
 	return memcmp(e->key, e->key_end, PLAN_KEY_MAX) != 0;
+}
+
+static void swap_be32(uint8_t *p)
+{
+	uint32_t v;
+
+	memcpy(&v, p, sizeof(v));
+	v = htonl(v);
+	memcpy(p, &v, sizeof(v));
+}
+
+/* uid and gid are big-endian in interval sets (plan.h) */
+static void ids_to_be(unsigned shape, struct plan_elem *e)
+{
+	unsigned off = 0;
+
+	for (unsigned f = 0; f < PF__COUNT; f++) {
+		if (!(shape & SH(f)))
+			continue;
+		if (f == PF_SKUID || f == PF_SKGID) {
+			swap_be32(e->key + off);
+			swap_be32(e->key_end + off);
+		}
+		off += plan_fields[f].reglen;
+	}
+}
+
+/*
+ * A key nft can list (PLAN_MAX_KEY_FIELDS): when uid and gid would make it
+ * too long, they leave the key for matches in the chain rule. Only `out`
+ * rules with an owner and most other matches get there; their sets are
+ * then shared per uid/gid value only.
+ */
+static unsigned key_fit(const struct rule *r, unsigned *shape)
+{
+	if ((unsigned)__builtin_popcount(*shape) <= PLAN_MAX_KEY_FIELDS)
+		return 0;
+	*shape &= ~(SH(PF_SKUID) | SH(PF_SKGID));
+	return (r->has_user ? XUID : 0) | (r->has_group ? XGID : 0);
 }
 
 /* ---- groups ---- */
@@ -290,8 +611,8 @@ static enum plan_class rule_class(const struct rule *r)
 static unsigned group_code(enum rule_dir dir, enum plan_class cls, bool log,
 			   unsigned shape, bool interval)
 {
-	return (unsigned)dir << 14 | (unsigned)cls << 11 | (unsigned)!log << 10 |
-	       shape << 1 | interval;
+	return (unsigned)dir << (PF__COUNT + 4) | (unsigned)cls << (PF__COUNT + 2) |
+	       (unsigned)!log << (PF__COUNT + 1) | shape << 1 | interval;
 }
 
 static struct group *group_new(struct compiler *c, enum rule_dir dir,
@@ -304,6 +625,8 @@ static struct group *group_new(struct compiler *c, enum rule_dir dir,
 	g->shape = shape, g->interval = interval;
 	g->code = group_code(dir, cls, log, shape, interval);
 	g->seq = c->ngroups;
+	g->suffix = "";
+	g->lead = g;
 	if (c->ngroups == c->gcap) {
 		c->gcap = c->gcap ? c->gcap * 2 : 32;
 		c->groups = xrealloc(c->groups, c->gcap * sizeof(*c->groups));
@@ -312,15 +635,62 @@ static struct group *group_new(struct compiler *c, enum rule_dir dir,
 	return g;
 }
 
+static size_t group_hash(unsigned code, unsigned xm, uint32_t uid, uint32_t gid)
+{
+	return code ^ (xm & XUID ? uid * 2654435761u : 0) ^
+	       (xm & XGID ? gid * 2246822519u : 0) ^ xm << 20;
+}
+
+static void htab_grow(struct compiler *c)
+{
+	size_t old = c->hcap;
+	struct group **t = c->htab;
+
+	c->hcap = old ? old * 2 : 64;
+	c->htab = xcalloc(c->hcap, sizeof(*c->htab));
+	for (size_t i = 0; i < old; i++) {
+		size_t j;
+
+		if (!t[i])
+			continue;
+		j = group_hash(t[i]->code, t[i]->xm, t[i]->uid, t[i]->gid) & (c->hcap - 1);
+		while (c->htab[j])
+			j = (j + 1) & (c->hcap - 1);
+		c->htab[j] = t[i];
+	}
+	free(t);
+}
+
+static void group_owner(struct group *g, const struct rule *r, unsigned xm)
+{
+	g->xm = xm;
+	g->uid = xm & XUID ? (uint32_t)r->uid : 0;
+	g->gid = xm & XGID ? (uint32_t)r->gid : 0;
+}
+
+/* the group shared by all non-limit elements of this kind */
 static struct group *group_get(struct compiler *c, const struct rule *r,
-			       unsigned shape, bool interval)
+			       unsigned shape, bool interval, unsigned xm)
 {
 	enum plan_class cls = rule_class(r);
-	struct group **slot = &c->gtab[r->dir][cls][r->log][shape][interval];
+	unsigned code = group_code(r->dir, cls, r->log, shape, interval);
+	struct group key = { .code = code };
+	size_t i;
 
-	if (!*slot)
-		*slot = group_new(c, r->dir, cls, r->log, shape, interval);
-	return *slot;
+	group_owner(&key, r, xm);
+	if (2 * (c->hn + 1) > c->hcap)
+		htab_grow(c);
+	for (i = group_hash(code, xm, key.uid, key.gid) & (c->hcap - 1); c->htab[i];
+	     i = (i + 1) & (c->hcap - 1)) {
+		const struct group *g = c->htab[i];
+
+		if (g->code == code && g->xm == xm && g->uid == key.uid && g->gid == key.gid)
+			return c->htab[i];
+	}
+	c->hn++;
+	c->htab[i] = group_new(c, r->dir, cls, r->log, shape, interval);
+	group_owner(c->htab[i], r, xm);
+	return c->htab[i];
 }
 
 static struct plan_elem *group_push(struct group *g)
@@ -337,59 +707,133 @@ static void add_plain(struct compiler *c, const struct rule *r)
 	struct group *g = group_new(c, r->dir, rule_class(r), r->log, 0, false);
 
 	g->own = r;
+	g->plain = true;
+}
+
+static void add_shared(struct compiler *c, const struct rule *r)
+{
+	for (size_t i = 0; i < c->nsrc; i++) {
+		unsigned shape = src_shape(r, &c->src[i]);
+		unsigned xm = key_fit(r, &shape);
+		struct plan_elem e;
+		bool interval = elem_fill(r, &c->src[i], shape, &e);
+
+		if (interval)
+			ids_to_be(shape, &e);
+		else
+			memset(e.key_end, 0, PLAN_KEY_MAX);
+		*group_push(group_get(c, r, shape, interval, xm)) = e;
+	}
+}
+
+/* 1: IPv4 only, 2: IPv6 only, 0: both */
+static unsigned src_bucket(const struct rule *r, const struct src *s)
+{
+	int fam = r->has_from ? r->from.family : s->has_daddr ? s->daddr.family :
+		  s->nfproto == NFPROTO_IPV4 ? AF_INET :
+		  s->nfproto == NFPROTO_IPV6 ? AF_INET6 : 0;
+
+	return fam == AF_INET ? 1 : fam == AF_INET6 ? 2 : 0;
+}
+
+#define ALL_BUCKETS 3u
+
+/* the elements of bucket b (or all) with the shape of the group */
+static void limit_group(struct compiler *c, const struct rule *r, unsigned b,
+			struct group *g)
+{
+	for (size_t i = 0; i < c->nsrc; i++) {
+		if (b != ALL_BUCKETS && src_bucket(r, &c->src[i]) != b)
+			continue;
+		if (elem_fill(r, &c->src[i], g->shape, group_push(g)))
+			g->interval = true;
+	}
+	for (size_t i = 0; i < g->n; i++)
+		if (g->interval)
+			ids_to_be(g->shape, &g->v[i]);
+		else
+			memset(g->v[i].key_end, 0, PLAN_KEY_MAX);
+	g->code = group_code(r->dir, PC_LIMIT, r->log, g->shape, g->interval);
+}
+
+static struct group *limit_new(struct compiler *c, const struct rule *r,
+			       unsigned shape, struct group *lead)
+{
+	struct group *g;
+	unsigned xm;
+
+	/* an address field implies the family: nfproto would only repeat it */
+	if (shape & ADDR_FIELDS)
+		shape &= ~SH(PF_NFPROTO);
+	xm = key_fit(r, &shape);
+	g = group_new(c, r->dir, PC_LIMIT, r->log, shape, false);
+	group_owner(g, r, xm);
+	g->own = r;
+	g->lead = lead ? lead : g;
+	g->lead->nsplit++;
+	return g;
 }
 
 /*
- * A limit rule's elements all go to its own set, so they must share one
- * shape: fields some entries lack become wildcards (any port 0-65535).
+ * A limit rule's elements go to sets of its own, and must share one rate.
+ * One set when they fit one shape (fields some lack become wildcards, e.g.
+ * any port 0-65535, any address 0.0.0.0/0). An owner rule whose sockets
+ * need an address field and are of both families needs one set per family
+ * (`ip daddr` and `ip6 daddr` cannot share a key); several sets jump to
+ * one chain holding the limit (see emit_sets): two limit statements would
+ * be two rates.
  */
-static void add_limit(struct compiler *c, const struct rule *r,
-		      const struct l4ent *l4, size_t n)
+static void add_limit(struct compiler *c, const struct rule *r)
 {
-	struct group *g;
-	unsigned shape = 0;
+	static const char *const suffix[3] = { "_any", "_v4", "_v6" };
+	unsigned shape[3] = { 0 }, all = 0, nb = 0;
+	struct group *lead = NULL;
+	size_t count[3] = { 0 };
 
-	for (size_t i = 0; i < n; i++)
-		shape |= rule_shape(r, &l4[i]);
-	g = group_new(c, r->dir, PC_LIMIT, r->log, shape, false);
-	g->own = r;
-	for (size_t i = 0; i < n; i++) {
-		struct plan_elem *e = group_push(g);
+	for (size_t i = 0; i < c->nsrc; i++) {
+		unsigned b = src_bucket(r, &c->src[i]);
 
-		memset(e, 0, sizeof(*e));
-		if (elem_fill(r, &l4[i], shape, e))
-			g->interval = true;
+		shape[b] |= src_shape(r, &c->src[i]);
+		all |= shape[b];
+		count[b]++;
 	}
-	if (!g->interval)
-		for (size_t i = 0; i < g->n; i++)
-			memset(g->v[i].key_end, 0, PLAN_KEY_MAX);
-	g->code = group_code(r->dir, PC_LIMIT, r->log, shape, g->interval);
+	for (unsigned b = 0; b < 3; b++)
+		nb += count[b] > 0;
+	if (nb == 1 || (nb > 1 && !(all & ADDR_FIELDS))) {
+		limit_group(c, r, ALL_BUCKETS, limit_new(c, r, all, NULL));
+		return;
+	}
+	for (unsigned b = 0; b < 3; b++) {
+		struct group *g;
+
+		if (!count[b])
+			continue;
+		g = limit_new(c, r, shape[b], lead);
+		lead = g->lead;
+		g->suffix = suffix[b];
+		limit_group(c, r, b, g);
+	}
 }
 
-static void add_rule(struct compiler *c, const struct rule *r, struct l4ent *l4)
+/* an owner rule on `in` is never plain: without bindings it matches nothing */
+static void add_rule(struct compiler *c, const struct rule *r)
 {
-	size_t n;
+	bool owner = rule_needs_owner(r);
 
-	if (r->nl4 == 0 && !r->has_from && !r->has_to && !r->iface) {
+	if (!owner && r->nl4 == 0 && !r->has_from && !r->has_to && !r->iface) {
 		add_plain(c, r);
 		return;
 	}
-	n = l4_normalize(r, l4);
-	if (r->action == RULE_LIMIT) {
-		add_limit(c, r, l4, n);
-		return;
-	}
-	for (size_t i = 0; i < n; i++) {
-		struct plan_elem e;
-		unsigned shape = rule_shape(r, &l4[i]);
-		bool interval;
-
-		memset(&e, 0, sizeof(e));
-		interval = elem_fill(r, &l4[i], shape, &e);
-		if (!interval)
-			memset(e.key_end, 0, PLAN_KEY_MAX);
-		*group_push(group_get(c, r, shape, interval)) = e;
-	}
+	c->nsrc = 0;
+	if (owner && r->dir == RULE_IN)
+		srcs_owner(c, r);
+	else
+		srcs_rule(c, r);
+	srcs_unique(c);
+	if (r->action == RULE_LIMIT)
+		add_limit(c, r);
+	else
+		add_shared(c, r);
 }
 
 static int group_cmp(const void *a, const void *b)
@@ -418,12 +862,35 @@ static int rule_ref_cmp(const void *a, const void *b)
 	return (x->pos > y->pos) - (x->pos < y->pos);
 }
 
+static int binding_cmp(const void *a, const void *b)
+{
+	const struct owner_binding *x = a, *y = b;
+
+	return (x->rule_id > y->rule_id) - (x->rule_id < y->rule_id);
+}
+
+/* the contract says sorted by rule id; a copy is sorted if they are not */
+static void bindings_prepare(struct compiler *c)
+{
+	const struct compile_input *in = c->in;
+	size_t i = 1;
+
+	c->bind = in->bindings;
+	while (i < in->nbindings && in->bindings[i - 1].rule_id <= in->bindings[i].rule_id)
+		i++;
+	if (i >= in->nbindings)
+		return;
+	c->bind_copy = xmalloc(in->nbindings * sizeof(*c->bind_copy));
+	memcpy(c->bind_copy, in->bindings, in->nbindings * sizeof(*c->bind_copy));
+	qsort(c->bind_copy, in->nbindings, sizeof(*c->bind_copy), binding_cmp);
+	c->bind = c->bind_copy;
+}
+
 static void collect(struct compiler *c)
 {
 	const struct compile_input *in = c->in;
 	struct rule_ref *v = xcalloc(in->nrules + 1, sizeof(*v));
 	size_t maxl4 = 1, n = 0;
-	struct l4ent *l4;
 
 	for (size_t i = 0; i < in->nrules; i++) {
 		const struct rule *r = in->rules[i];
@@ -438,10 +905,10 @@ static void collect(struct compiler *c)
 	}
 	if (n > 1)
 		qsort(v, n, sizeof(*v), rule_ref_cmp);
-	l4 = xcalloc(maxl4, sizeof(*l4));
+	bindings_prepare(c);
+	c->l4 = xcalloc(maxl4, sizeof(*c->l4));
 	for (size_t i = 0; i < n; i++)
-		add_rule(c, v[i].r, l4);
-	free(l4);
+		add_rule(c, v[i].r);
 	free(v);
 	if (c->ngroups > 1)
 		qsort(c->groups, c->ngroups, sizeof(*c->groups), group_cmp);
@@ -454,6 +921,10 @@ static void compiler_free(struct compiler *c)
 		free(c->groups[i]);
 	}
 	free(c->groups);
+	free(c->htab);
+	free(c->bind_copy);
+	free(c->l4);
+	free(c->src);
 	free(c);
 }
 
@@ -490,19 +961,32 @@ static void emit_plain(struct plan *p, const struct group *g)
 		 (unsigned long long)g->own->id);
 }
 
+/* "in_limit_42": a limit rule's set, or its chain when it has several sets */
+static size_t limit_name(const struct group *g, char *buf, size_t len)
+{
+	if (g->own->id)
+		return (size_t)snprintf(buf, len, "%s_limit_%llu", rule_dir_name(g->dir),
+					(unsigned long long)g->own->id);
+	/* rules not stored yet (a dry run) have no id to tell them apart */
+	return (size_t)snprintf(buf, len, "%s_limit_n%zu", rule_dir_name(g->dir),
+				g->lead->seq);
+}
+
 static void set_name(const struct group *g, uint32_t layer, char *buf, size_t len)
 {
 	size_t n;
 
-	if (g->cls == PC_LIMIT && g->own->id) {
-		n = (size_t)snprintf(buf, len, "%s_limit_%llu", rule_dir_name(g->dir),
-				     (unsigned long long)g->own->id);
-	} else if (g->cls == PC_LIMIT) {
-		/* rules not stored yet (a dry run) have no id to tell them apart */
-		n = (size_t)snprintf(buf, len, "%s_limit_n%zu", rule_dir_name(g->dir), g->seq);
+	if (g->cls == PC_LIMIT) {
+		n = limit_name(g, buf, len);
+		if (n < len)
+			n += (size_t)snprintf(buf + n, len - n, "%s", g->suffix);
 	} else {
 		n = (size_t)snprintf(buf, len, "%s_%s%s", rule_dir_name(g->dir),
 				     plan_class_name(g->cls), g->log ? "_log" : "");
+		if (g->xm & XUID && n < len)
+			n += (size_t)snprintf(buf + n, len - n, "_u%" PRIu32, g->uid);
+		if (g->xm & XGID && n < len)
+			n += (size_t)snprintf(buf + n, len - n, "_g%" PRIu32, g->gid);
 		for (unsigned f = 0; f < PF__COUNT && n < len; f++)
 			if (g->shape & SH(f))
 				n += (size_t)snprintf(buf + n, len - n, "_%s",
@@ -521,6 +1005,8 @@ static void set_def(const struct group *g, struct plan_set *def)
 	def->cls = g->cls;
 	def->log = g->log;
 	def->interval = g->interval;
+	if ((unsigned)__builtin_popcount(g->shape) > PLAN_MAX_FIELDS)
+		abort();        /* a compiler bug: key_fit keeps keys short */
 	for (unsigned f = 0; f < PF__COUNT; f++)
 		if (g->shape & SH(f)) {
 			def->fields[def->nfields++] = (uint8_t)f;
@@ -535,15 +1021,34 @@ static void set_def(const struct group *g, struct plan_set *def)
 		def->key_len = plan_fields[def->fields[0]].len;
 }
 
+/* the regular chain a limit rule's sets jump to: one rate for all of them */
+static size_t limit_chain(struct plan *p, const struct group *g)
+{
+	char name[PLAN_NAME_MAX];
+	struct plan_rule *r;
+	size_t ch;
+
+	limit_name(g, name, sizeof(name));
+	ch = plan_add_chain(p, name);
+	r = plan_add_rule(p, ch);
+	class_stmts(p, r, g);
+	r->rule_id = g->own->id;
+	return ch;
+}
+
 static void emit_sets(struct plan *p, const struct group *g)
 {
 	enum plan_chain_id ch = g->dir == RULE_IN ? PCH_INPUT : PCH_OUTPUT;
 	uint32_t *layer = xcalloc(g->n, sizeof(*layer));
 	struct plan_set def;
 	uint32_t nl, first;
+	bool jump;
 
 	set_def(g, &def);
 	nl = plan_layers(g->v, g->n, &def, layer);
+	jump = g->cls == PC_LIMIT && (g->lead->nsplit > 1 || nl > 1);
+	if (jump && !g->lead->chain)
+		g->lead->chain = limit_chain(p, g);
 	first = (uint32_t)p->nsets;
 	for (uint32_t l = 0; l < nl; l++) {
 		struct plan_rule *r;
@@ -551,8 +1056,15 @@ static void emit_sets(struct plan *p, const struct group *g)
 		set_name(g, l, def.name, sizeof(def.name));
 		plan_add_set(p, &def);
 		r = plan_add_rule(p, ch);
+		if (g->xm & XUID)
+			plan_rule_match(r, PM_SKUID)->u.val = g->uid;
+		if (g->xm & XGID)
+			plan_rule_match(r, PM_SKGID)->u.val = g->gid;
 		plan_rule_match(r, PM_LOOKUP)->u.set = first + l;
-		class_stmts(p, r, g);
+		if (jump)
+			plan_rule_stmt(r, PS_JUMP)->u.chain = (uint32_t)g->lead->chain;
+		else
+			class_stmts(p, r, g);
 		if (g->cls == PC_LIMIT)
 			r->rule_id = g->own->id;
 	}
@@ -575,10 +1087,10 @@ static void emit_dir(struct plan *p, struct group *const *groups, size_t n,
 			plan_add_input_echo(p);
 			echo = true;
 		}
-		if (g->n)
-			emit_sets(p, g);
-		else
+		if (g->plain)
 			emit_plain(p, g);
+		else if (g->n)
+			emit_sets(p, g);
 	}
 	if (!echo)
 		plan_add_input_echo(p);
@@ -613,7 +1125,7 @@ struct plan *plan_compile(const struct compile_input *in, struct diag_list *errs
 	for (size_t i = 0; i < in->nrules; i++)
 		if (check_rule(in->rules[i], errs) < 0)
 			bad = 1;
-	if (bad)
+	if (check_bindings(in, errs) < 0 || bad)
 		return NULL;
 	p = plan_new(in->table && *in->table ? in->table : "fwd_filter",
 		     in->now, in->log_group);

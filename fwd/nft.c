@@ -364,7 +364,7 @@ static const struct plan_set *plan_set_named(const struct plan *p, const char *n
 
 static bool plan_has_chain(const struct plan *p, const char *name)
 {
-	for (size_t i = 0; i < PCH__COUNT; i++)
+	for (size_t i = 0; i < p->nchains; i++)
 		if (strcmp(p->chains[i].name, name) == 0)
 			return true;
 	return false;
@@ -486,13 +486,11 @@ static void patch_set(struct nft_batch *bt, const struct plan *p, uint32_t i,
 static void build_full(struct nft_batch *bt, const struct plan *p,
 		       const struct nft_kstate *st, const struct resync *rs)
 {
-	static const enum plan_chain_id order[] = { PCH_REJECT, PCH_INPUT, PCH_OUTPUT };
-
 	nftb_begin(bt);
 	nftb_table(bt, NFT_FWD_TABLE_FLAGS);
-	for (size_t i = 0; i < PCH__COUNT; i++)
-		nftb_chain(bt, p, order[i]);
-	for (size_t i = 0; i < PCH__COUNT; i++)
+	for (size_t i = 0; i < p->nchains; i++)
+		nftb_chain(bt, p, plan_chain_order(p, i));
+	for (size_t i = 0; i < p->nchains; i++)
 		nftb_flush_chain(bt, p->chains[i].name);
 	for (size_t i = 0; i < st->nchains; i++)
 		if (!plan_has_chain(p, st->chains[i]))

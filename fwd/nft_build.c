@@ -131,7 +131,7 @@ static struct nftnl_chain *chain_obj(const struct nft_batch *bt, const char *nam
 	return c;
 }
 
-void nftb_chain(struct nft_batch *bt, const struct plan *p, enum plan_chain_id id)
+void nftb_chain(struct nft_batch *bt, const struct plan *p, size_t id)
 {
 	const struct plan_chain *pc = &p->chains[id];
 	struct nft_msgref ref = ref_other(pc->name);
@@ -510,8 +510,11 @@ static void load_field(struct rule_ctx *x, enum plan_field f, uint32_t reg)
 {
 	switch (f) {
 	case PF_L4PROTO: e_meta(x, NFT_META_L4PROTO, reg); break;
+	case PF_NFPROTO: e_meta(x, NFT_META_NFPROTO, reg); break;
 	case PF_IIFNAME: e_meta(x, NFT_META_IIFNAME, reg); break;
 	case PF_OIFNAME: e_meta(x, NFT_META_OIFNAME, reg); break;
+	case PF_SKUID: e_meta(x, NFT_META_SKUID, reg); break;
+	case PF_SKGID: e_meta(x, NFT_META_SKGID, reg); break;
 	case PF_SADDR4: e_payload(x, NFT_PAYLOAD_NETWORK_HEADER, 12, 4, reg); break;
 	case PF_DADDR4: e_payload(x, NFT_PAYLOAD_NETWORK_HEADER, 16, 4, reg); break;
 	case PF_SADDR6: e_payload(x, NFT_PAYLOAD_NETWORK_HEADER, 8, 16, reg); break;
@@ -519,6 +522,18 @@ static void load_field(struct rule_ctx *x, enum plan_field f, uint32_t reg)
 	case PF_DPORT: e_payload(x, NFT_PAYLOAD_TRANSPORT_HEADER, 2, 2, reg); break;
 	default: abort();
 	}
+}
+
+/* host to network order in place: uid and gid in interval sets (plan.h) */
+static void e_hton(struct rule_ctx *x, uint32_t reg, uint32_t len)
+{
+	struct nftnl_expr *e = expr(x, "byteorder");
+
+	nftnl_expr_set_u32(e, NFTNL_EXPR_BYTEORDER_SREG, reg);
+	nftnl_expr_set_u32(e, NFTNL_EXPR_BYTEORDER_DREG, reg);
+	nftnl_expr_set_u32(e, NFTNL_EXPR_BYTEORDER_OP, NFT_BYTEORDER_HTON);
+	nftnl_expr_set_u32(e, NFTNL_EXPR_BYTEORDER_LEN, len);
+	nftnl_expr_set_u32(e, NFTNL_EXPR_BYTEORDER_SIZE, len);
 }
 
 static void m_lookup(struct rule_ctx *x, const struct plan_match *m)
@@ -531,8 +546,14 @@ static void m_lookup(struct rule_ctx *x, const struct plan_match *m)
 		if (plan_fields[s->fields[k]].nfproto)
 			need_nfproto(x, plan_fields[s->fields[k]].nfproto);
 	for (unsigned k = 0; k < s->nfields; k++) {
-		load_field(x, s->fields[k], k ? NFT_REG32_00 + off / 4 : NFT_REG_1);
-		off += plan_fields[s->fields[k]].reglen;
+		enum plan_field f = s->fields[k];
+		uint32_t reg = k ? NFT_REG32_00 + off / 4 : NFT_REG_1;
+
+		load_field(x, f, reg);
+		/* nft also converts the one-byte l4proto and nfproto: a no-op */
+		if (s->interval && (f == PF_SKUID || f == PF_SKGID))
+			e_hton(x, reg, plan_fields[f].len);
+		off += plan_fields[f].reglen;
 	}
 	e = expr(x, "lookup");
 	nftnl_expr_set_u32(e, NFTNL_EXPR_LOOKUP_SREG, NFT_REG_1);
@@ -575,6 +596,10 @@ static void build_match(struct rule_ctx *x, const struct plan_match *m)
 		e_cmp(x, NFT_CMP_EQ, ports, 4);
 		break;
 	case PM_LOOKUP: m_lookup(x, m); break;
+	case PM_SKUID: case PM_SKGID:
+		e_meta(x, m->kind == PM_SKUID ? NFT_META_SKUID : NFT_META_SKGID, NFT_REG_1);
+		e_cmp(x, NFT_CMP_EQ, &u32, 4);
+		break;
 	}
 }
 
@@ -622,6 +647,9 @@ static void build_stmt(struct rule_ctx *x, const struct plan_stmt *s)
 	case PS_GOTO_REJECT:
 		e_verdict(x, NFT_GOTO, x->p->chains[PCH_REJECT].name);
 		break;
+	case PS_JUMP:
+		e_verdict(x, NFT_JUMP, x->p->chains[s->u.chain].name);
+		break;
 	case PS_REJECT_TCP: e_reject(x, NFT_REJECT_TCP_RST, 0); break;
 	case PS_REJECT_ICMPX:
 		e_reject(x, NFT_REJECT_ICMPX_UNREACH, NFT_REJECT_ICMPX_PORT_UNREACH);
@@ -642,7 +670,7 @@ static void rule_tag(struct nftnl_rule *r, const char *tag)
 	nftnl_udata_buf_free(ud);
 }
 
-void nftb_rule(struct nft_batch *bt, const struct plan *p, enum plan_chain_id c,
+void nftb_rule(struct nft_batch *bt, const struct plan *p, size_t c,
 	       const struct plan_rule *pr)
 {
 	struct rule_ctx x = {
@@ -669,13 +697,12 @@ void nftb_rule(struct nft_batch *bt, const struct plan *p, enum plan_chain_id c,
 
 void nftb_rules(struct nft_batch *bt, const struct plan *p)
 {
-	/* do_reject first: input and output rules jump to it */
-	static const enum plan_chain_id order[] = { PCH_REJECT, PCH_INPUT, PCH_OUTPUT };
-
-	for (size_t k = 0; k < PCH__COUNT; k++) {
-		const struct plan_chain *ch = &p->chains[order[k]];
+	/* regular chains first: input and output rules jump to them */
+	for (size_t k = 0; k < p->nchains; k++) {
+		size_t c = plan_chain_order(p, k);
+		const struct plan_chain *ch = &p->chains[c];
 
 		for (size_t i = 0; i < ch->nrules; i++)
-			nftb_rule(bt, p, order[k], &ch->rules[i]);
+			nftb_rule(bt, p, c, &ch->rules[i]);
 	}
 }

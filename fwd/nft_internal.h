@@ -72,7 +72,7 @@ void nftb_begin(struct nft_batch *bt);
 void nftb_end(struct nft_batch *bt);    /* asks for an ack of the end */
 void nftb_table(struct nft_batch *bt, uint32_t flags);
 void nftb_del_table(struct nft_batch *bt);
-void nftb_chain(struct nft_batch *bt, const struct plan *p, enum plan_chain_id c);
+void nftb_chain(struct nft_batch *bt, const struct plan *p, size_t c);
 void nftb_flush_chain(struct nft_batch *bt, const char *chain);
 void nftb_del_chain(struct nft_batch *bt, const char *chain);
 void nftb_set(struct nft_batch *bt, const struct plan *p, uint32_t set);
@@ -84,9 +84,9 @@ void nftb_del_set(struct nft_batch *bt, const char *set);
  */
 void nftb_elems(struct nft_batch *bt, const struct plan_set *s, int64_t now,
 		const struct plan_elem *const *v, size_t n, int msg_type);
-void nftb_rule(struct nft_batch *bt, const struct plan *p, enum plan_chain_id c,
+void nftb_rule(struct nft_batch *bt, const struct plan *p, size_t c,
 	       const struct plan_rule *r);
-/* all chain rules of the plan, do_reject first */
+/* all chain rules of the plan, in plan_chain_order */
 void nftb_rules(struct nft_batch *bt, const struct plan *p);
 
 /* ---- nft_read.c: what the kernel holds ---- */

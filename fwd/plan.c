@@ -10,8 +10,11 @@
 /* datatype ids are nft's (include/datatype.h): `nft list` prints them */
 const struct plan_field_info plan_fields[PF__COUNT] = {
 	[PF_L4PROTO] = { "meta l4proto", "inet_proto",   "p",  12,  1,  4, 0 },
+	[PF_NFPROTO] = { "meta nfproto", "nf_proto",     "nf",  2,  1,  4, 0 },
 	[PF_IIFNAME] = { "iifname",      "ifname",       "if", 41, 16, 16, 0 },
 	[PF_OIFNAME] = { "oifname",      "ifname",       "if", 41, 16, 16, 0 },
+	[PF_SKUID]   = { "meta skuid",   "uid",          "uid", 24, 4,  4, 0 },
+	[PF_SKGID]   = { "meta skgid",   "gid",          "gid", 25, 4,  4, 0 },
 	[PF_SADDR4]  = { "ip saddr",     "ipv4_addr",    "s4",  7,  4,  4, NFPROTO_IPV4 },
 	[PF_SADDR6]  = { "ip6 saddr",    "ipv6_addr",    "s6",  8, 16, 16, NFPROTO_IPV6 },
 	[PF_DADDR4]  = { "ip daddr",     "ipv4_addr",    "d4",  7,  4,  4, NFPROTO_IPV4 },
@@ -36,13 +39,15 @@ struct plan *plan_new(const char *table, int64_t now, uint16_t log_group)
 	p->table = xstrdup(table);
 	p->now = now;
 	p->log_group = log_group;
+	for (size_t i = 0; i < PCH__COUNT; i++)
+		plan_add_chain(p, "");
 	p->chains[PCH_INPUT] = (struct plan_chain){
 		.name = "input", .base = true, .hook = NF_INET_LOCAL_IN,
 	};
 	p->chains[PCH_OUTPUT] = (struct plan_chain){
 		.name = "output", .base = true, .hook = NF_INET_LOCAL_OUT,
 	};
-	p->chains[PCH_REJECT] = (struct plan_chain){ .name = "do_reject" };
+	snprintf(p->chains[PCH_REJECT].name, PLAN_NAME_MAX, "do_reject");
 	return p;
 }
 
@@ -52,14 +57,40 @@ void plan_free(struct plan *p)
 		return;
 	for (size_t i = 0; i < p->nsets; i++)
 		free(p->sets[i].elems);
-	for (size_t i = 0; i < PCH__COUNT; i++)
+	for (size_t i = 0; i < p->nchains; i++)
 		free(p->chains[i].rules);
+	free(p->chains);
 	free(p->sets);
 	free(p->table);
 	free(p);
 }
 
-struct plan_rule *plan_add_rule(struct plan *p, enum plan_chain_id c)
+size_t plan_add_chain(struct plan *p, const char *name)
+{
+	struct plan_chain *ch;
+
+	if (p->nchains == p->chcap) {
+		p->chcap = p->chcap ? p->chcap * 2 : 8;
+		p->chains = xrealloc(p->chains, p->chcap * sizeof(*p->chains));
+	}
+	ch = &p->chains[p->nchains];
+	memset(ch, 0, sizeof(*ch));
+	snprintf(ch->name, sizeof(ch->name), "%s", name);
+	return p->nchains++;
+}
+
+size_t plan_chain_order(const struct plan *p, size_t k)
+{
+	size_t added = p->nchains - PCH__COUNT;
+
+	if (k == 0)
+		return PCH_REJECT;
+	if (k <= added)
+		return PCH__COUNT + k - 1;
+	return k - added - 1;   /* PCH_INPUT, then PCH_OUTPUT */
+}
+
+struct plan_rule *plan_add_rule(struct plan *p, size_t c)
 {
 	struct plan_chain *ch = &p->chains[c];
 	struct plan_rule *r;
@@ -146,7 +177,7 @@ void plan_stats(const struct plan *p, size_t *nsets, size_t *nelems, size_t *nru
 {
 	size_t n = 0;
 
-	for (size_t i = 0; i < PCH__COUNT; i++)
+	for (size_t i = 0; i < p->nchains; i++)
 		n += p->chains[i].nrules;
 	if (nsets)
 		*nsets = p->nsets;
@@ -167,7 +198,8 @@ bool plan_same_set_def(const struct plan_set *a, const struct plan_set *b)
 
 static bool same_chain(const struct plan_chain *a, const struct plan_chain *b)
 {
-	if (a->nrules != b->nrules || a->policy_accept != b->policy_accept)
+	if (a->nrules != b->nrules || a->policy_accept != b->policy_accept ||
+	    strcmp(a->name, b->name) != 0)
 		return false;
 	/* rules are zeroed before filling, so padding compares equal */
 	return a->nrules == 0 ||
@@ -176,9 +208,10 @@ static bool same_chain(const struct plan_chain *a, const struct plan_chain *b)
 
 bool plan_same_structure(const struct plan *a, const struct plan *b)
 {
-	if (strcmp(a->table, b->table) != 0 || a->nsets != b->nsets)
+	if (strcmp(a->table, b->table) != 0 || a->nsets != b->nsets ||
+	    a->nchains != b->nchains)
 		return false;
-	for (size_t i = 0; i < PCH__COUNT; i++)
+	for (size_t i = 0; i < a->nchains; i++)
 		if (!same_chain(&a->chains[i], &b->chains[i]))
 			return false;
 	for (size_t i = 0; i < a->nsets; i++)

@@ -19,7 +19,10 @@
  *   table inet NAME
  *     named sets      one per (direction, class, log, shape, exact|interval,
  *                     layer); elements carry the fwd rule id and a timeout
- *     chains          input, output (base), do_reject (regular)
+ *     chains          input, output (base), do_reject (regular), and one
+ *                     regular chain per limit rule whose elements need
+ *                     more than one set: their lookups jump to its limit,
+ *                     so they share one rate (see compile.c)
  *       chain rules   a few typed matches + statements, an optional tag
  *
  * Plans hold no pointers into the caller's rules, and no pointers between
@@ -33,8 +36,11 @@
 /* fields of a set key, in the fixed order they are concatenated */
 enum plan_field {
 	PF_L4PROTO,     /* meta l4proto: always first, see compile.c */
+	PF_NFPROTO,     /* meta nfproto: owner bindings of one family */
 	PF_IIFNAME,
 	PF_OIFNAME,
+	PF_SKUID,       /* meta skuid: `out ... user`, see plan_elem */
+	PF_SKGID,       /* meta skgid: `out ... group` */
 	PF_SADDR4,
 	PF_SADDR6,
 	PF_DADDR4,
@@ -54,9 +60,17 @@ struct plan_field_info {
 };
 extern const struct plan_field_info plan_fields[PF__COUNT];
 
-#define PLAN_KEY_MAX    56      /* proto 4 + ifname 16 + 2 * addr 16 + port 4 */
-#define PLAN_NAME_MAX   64
+/*
+ * nft 1.0.6 packs a set's key type into 32 bits, 6 per field, so it can
+ * list a set of at most 5 fields: compile.c matches uid and gid in the
+ * chain rule instead when a key would be longer. The longest key is then
+ * proto 4 + ifname 16 + 2 * addr 16 + port 4 (nfproto never shares a key
+ * with an address).
+ */
 #define PLAN_MAX_FIELDS 5
+#define PLAN_MAX_KEY_FIELDS PLAN_MAX_FIELDS
+#define PLAN_KEY_MAX    56
+#define PLAN_NAME_MAX   64
 
 /* ---- log prefixes (the nflog reader matches on these) ---- */
 #define PLAN_PREFIX_DROP_IN     "fwd-drop-in"
@@ -72,6 +86,12 @@ extern const struct plan_field_info plan_fields[PF__COUNT];
 /* verdict classes, in chain order: block wins, then accept */
 enum plan_class { PC_DENY, PC_REJECT, PC_ALLOW, PC_LIMIT, PC__COUNT };
 
+/*
+ * Keys are laid out as the lookup sees the registers. uid and gid are in
+ * host byte order (as meta skuid loads them) in exact sets; in interval
+ * sets they are big-endian and the lookup converts the register first, as
+ * nft does, so the ranges of pipapo and `nft list` agree.
+ */
 struct plan_elem {
 	uint8_t key[PLAN_KEY_MAX];      /* register layout, unused bytes 0 */
 	uint8_t key_end[PLAN_KEY_MAX];  /* interval sets: inclusive end */
@@ -105,6 +125,8 @@ enum plan_match_kind {
 	PM_HOPLIMIT,    /* ip6 hoplimit N                 u.val */
 	PM_SADDR6_NET,  /* ip6 saddr PREFIX               u.net */
 	PM_UDP_PORTS,   /* udp sport S udp dport D        u.ports */
+	PM_SKUID,       /* meta skuid N                   u.val */
+	PM_SKGID,       /* meta skgid N                   u.val */
 	PM_LOOKUP,      /* FIELD . FIELD @set             u.set (index) */
 };
 
@@ -128,6 +150,7 @@ enum plan_stmt_kind {
 	PS_ACCEPT,
 	PS_DROP,
 	PS_GOTO_REJECT, /* goto do_reject */
+	PS_JUMP,        /* jump CHAIN                     u.chain (index) */
 	PS_REJECT_TCP,  /* reject with tcp reset */
 	PS_REJECT_ICMPX,/* reject with icmpx port-unreachable */
 };
@@ -137,6 +160,7 @@ struct plan_stmt {
 	union {
 		struct { uint32_t rate; uint32_t unit_s; uint32_t burst; bool burst_written; } limit;
 		struct { uint16_t group; char prefix[32]; } log;
+		uint32_t chain;
 	} u;
 };
 
@@ -151,10 +175,11 @@ struct plan_rule {
 	uint64_t rule_id;       /* the fwd rule this chain rule enforces, 0 */
 };
 
+/* the fixed chains; plan_add_chain appends more after them */
 enum plan_chain_id { PCH_INPUT, PCH_OUTPUT, PCH_REJECT, PCH__COUNT };
 
 struct plan_chain {
-	const char *name;       /* "input", "output", "do_reject" */
+	char name[PLAN_NAME_MAX];       /* "input", "output", "do_reject", ... */
 	bool base;
 	int hook;               /* NF_INET_LOCAL_IN / _OUT for base chains */
 	bool policy_accept;     /* base chains: accept, else drop */
@@ -167,7 +192,8 @@ struct plan {
 	int64_t now;
 	uint16_t log_group;
 	bool panic;
-	struct plan_chain chains[PCH__COUNT];
+	struct plan_chain *chains;      /* PCH_* first, then added ones */
+	size_t nchains, chcap;
 	struct plan_set *sets;  /* in chain-reference order */
 	size_t nsets, cap;
 	size_t nelems;          /* over all sets */
@@ -176,8 +202,16 @@ struct plan {
 /* ---- building (compile.c) ---- */
 
 struct plan *plan_new(const char *table, int64_t now, uint16_t log_group);
-/* a zeroed rule appended to chain c */
-struct plan_rule *plan_add_rule(struct plan *p, enum plan_chain_id c);
+/* a zeroed rule appended to chain c (a PCH_* or a plan_add_chain index) */
+struct plan_rule *plan_add_rule(struct plan *p, size_t c);
+/* a new empty regular chain; returns its index */
+size_t plan_add_chain(struct plan *p, const char *name);
+/*
+ * Chain order for the dump and the batch: do_reject and the added chains
+ * before input and output, since rules may only jump to chains that
+ * exist. Returns the index of the k-th chain in that order.
+ */
+size_t plan_chain_order(const struct plan *p, size_t k);
 struct plan_match *plan_rule_match(struct plan_rule *r, enum plan_match_kind k);
 struct plan_stmt *plan_rule_stmt(struct plan_rule *r, enum plan_stmt_kind k);
 /* a new empty set; returns its index */

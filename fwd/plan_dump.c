@@ -91,8 +91,24 @@ static void put_addr(struct strbuf *sb, int family, const uint8_t *lo,
 		sb_printf(sb, "%s-%s", a, inet_ntop(family, hi, b, sizeof(b)));
 }
 
+/* uid and gid: host byte order, big-endian in interval sets (plan.h) */
+static void put_id(struct strbuf *sb, const uint8_t *lo, const uint8_t *hi,
+		   bool interval)
+{
+	uint32_t a, b;
+
+	memcpy(&a, lo, sizeof(a));
+	memcpy(&b, hi, sizeof(b));
+	if (interval)
+		a = ntohl(a), b = ntohl(b);
+	if (a == b)
+		sb_printf(sb, "%" PRIu32, a);
+	else
+		sb_printf(sb, "%" PRIu32 "-%" PRIu32, a, b);
+}
+
 static void put_field(struct strbuf *sb, enum plan_field f, const uint8_t *lo,
-		      const uint8_t *hi)
+		      const uint8_t *hi, bool interval)
 {
 	switch (f) {
 	case PF_L4PROTO:
@@ -100,6 +116,17 @@ static void put_field(struct strbuf *sb, enum plan_field f, const uint8_t *lo,
 			PUT_NAMED(sb, protos, lo[0]);
 		else
 			sb_printf(sb, "%u-%u", lo[0], hi[0]);
+		break;
+	case PF_NFPROTO:
+		if (lo[0] == hi[0] && (lo[0] == NFPROTO_IPV4 || lo[0] == NFPROTO_IPV6))
+			sb_puts(sb, lo[0] == NFPROTO_IPV4 ? "ipv4" : "ipv6");
+		else if (lo[0] == hi[0])
+			sb_printf(sb, "%u", lo[0]);
+		else
+			sb_printf(sb, "%u-%u", lo[0], hi[0]);
+		break;
+	case PF_SKUID: case PF_SKGID:
+		put_id(sb, lo, hi, interval);
 		break;
 	case PF_IIFNAME: case PF_OIFNAME:
 		put_ifname(sb, lo, hi);
@@ -134,7 +161,8 @@ void plan_format_elem(const struct plan_set *s, const struct plan_elem *e,
 
 		if (k)
 			sb_puts(out, " . ");
-		put_field(out, f, e->key + off, (s->interval ? e->key_end : e->key) + off);
+		put_field(out, f, e->key + off, (s->interval ? e->key_end : e->key) + off,
+			  s->interval);
 		off += plan_fields[f].reglen;
 	}
 }
@@ -237,6 +265,10 @@ static void put_match(const struct plan *p, const struct plan_match *m,
 	case PM_UDP_PORTS:
 		sb_printf(sb, "udp sport %u udp dport %u", m->u.ports.sport, m->u.ports.dport);
 		break;
+	case PM_SKUID: case PM_SKGID:
+		sb_printf(sb, "meta %s %" PRIu32, m->kind == PM_SKUID ? "skuid" : "skgid",
+			  m->u.val);
+		break;
 	case PM_LOOKUP: {
 		const struct plan_set *s = &p->sets[m->u.set];
 
@@ -253,7 +285,8 @@ static const char *unit_name(uint32_t s)
 	return s == 60 ? "minute" : s == 3600 ? "hour" : s == 86400 ? "day" : "second";
 }
 
-static void put_stmt(const struct plan_stmt *s, struct strbuf *sb)
+static void put_stmt(const struct plan *p, const struct plan_stmt *s,
+		     struct strbuf *sb)
 {
 	switch (s->kind) {
 	case PS_COUNTER: sb_puts(sb, "counter"); break;
@@ -268,6 +301,7 @@ static void put_stmt(const struct plan_stmt *s, struct strbuf *sb)
 	case PS_ACCEPT: sb_puts(sb, "accept"); break;
 	case PS_DROP: sb_puts(sb, "drop"); break;
 	case PS_GOTO_REJECT: sb_puts(sb, "goto do_reject"); break;
+	case PS_JUMP: sb_printf(sb, "jump %s", p->chains[s->u.chain].name); break;
 	case PS_REJECT_TCP: sb_puts(sb, "reject with tcp reset"); break;
 	case PS_REJECT_ICMPX: sb_puts(sb, "reject with icmpx port-unreachable"); break;
 	}
@@ -286,7 +320,7 @@ void plan_format_rule(const struct plan *p, const struct plan_rule *r,
 	for (unsigned i = 0; i < r->ns; i++) {
 		if (out->len > start)
 			sb_putc(out, ' ');
-		put_stmt(&r->s[i], out);
+		put_stmt(p, &r->s[i], out);
 	}
 	if (r->tag[0])
 		sb_printf(out, " comment \"%s\"", r->tag);
@@ -310,8 +344,6 @@ static void put_chain(const struct plan *p, const struct plan_chain *c,
 
 void plan_dump(const struct plan *p, struct strbuf *out)
 {
-	/* do_reject first: nft -f resolves `goto` in file order */
-	static const enum plan_chain_id order[] = { PCH_REJECT, PCH_INPUT, PCH_OUTPUT };
 
 	sb_printf(out, "# fwd's table%s, as nft -f input.\n"
 		  "# fwd also sets the table flags owner,persist over netlink; they are\n"
@@ -321,10 +353,11 @@ void plan_dump(const struct plan *p, struct strbuf *out)
 	sb_printf(out, "table inet %s {\n", p->table);
 	for (size_t i = 0; i < p->nsets; i++)
 		put_set(p, &p->sets[i], out);
-	for (size_t i = 0; i < PCH__COUNT; i++) {
+	/* jump targets first: nft -f resolves `goto` and `jump` in file order */
+	for (size_t i = 0; i < p->nchains; i++) {
 		if (i)
 			sb_putc(out, '\n');
-		put_chain(p, &p->chains[order[i]], out);
+		put_chain(p, &p->chains[plan_chain_order(p, i)], out);
 	}
 	sb_puts(out, "}\n");
 }
