@@ -20,6 +20,9 @@
 
 #define USAGE_PREFIX "fwctl [--socket PATH] [--json]"
 
+/* cmd_log.c; belongs in fwctl.h with the other subcommands */
+int log_main(struct fwctl *fw, int argc, char **argv);
+
 /* exact names only: a prefix match would make "d" mean delete one day */
 static const struct fwctl_cmd commands[] = {
 	{ "status", status_main, WHO_ANY, "",
@@ -41,7 +44,8 @@ static const struct fwctl_cmd commands[] = {
 	  "print the policies and rules as a rule file" },
 	{ "history", generic_main, WHO_ANY, "", "list the applied revisions" },
 	{ "rollback", generic_main, WHO_ADMIN, "REV", "go back to revision REV" },
-	{ "log", generic_main, WHO_ANY, "[-f] [-n N]", "show blocked connections" },
+	{ "log", log_main, WHO_ANY, "[-f] [-n N]",
+	  "show the last N (default 20) blocked connections; -f follows" },
 	{ "prompts", generic_main, WHO_ANY, "", "list pending prompts" },
 	{ "answer", generic_main, WHO_ANY, "ID allow|deny [--for DURATION]",
 	  "answer a prompt" },
@@ -105,7 +109,7 @@ static void print_help(FILE *f)
 	}
 	fputs("\nOptions:\n"
 	      "  --socket PATH   fwd's socket (else $FWD_SOCKET, else " FWD_DEFAULT_SOCKET ")\n"
-	      "  --json          print one JSON document\n"
+	      "  --json          print one JSON document (log -f: one object per line)\n"
 	      "  --help          this text; fwctl COMMAND --help for one command\n"
 	      "  --version       print the version\n\n"
 	      "Exit status: 0 success, 1 failed or invalid input, 2 usage error,\n"

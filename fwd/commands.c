@@ -8,14 +8,17 @@
 #include <time.h>
 
 #include "commands.h"
+#include "droplog.h"
 #include "grammar.h"
 #include "log.h"
 #include "proto.h"
+#include "tracker.h"
 
 enum role { ROLE_ANY, ROLE_ADMIN };
 
 /* one request being served */
 struct cmd {
+	const struct commands_env *env;
 	struct engine *eng;
 	const struct auth_peer *peer;
 	const char *verb;
@@ -25,6 +28,7 @@ struct cmd {
 	size_t bodylen;
 	struct strbuf *out;
 	int64_t now;
+	int64_t *follow_after;
 };
 
 struct command {
@@ -127,14 +131,50 @@ static int change_simple(struct cmd *c, struct ruleset *next, bool enabled,
 
 /* ---- status, list, export ---- */
 
+/* the engine's problems, then those of listener tracking and the log */
+static void status_problem(struct cmd *c, const char *eng, struct strbuf *sb)
+{
+	struct tracker_stats ts = { .problem = "" };
+	const char *parts[3] = { eng, "", "" };
+
+	if (c->env->trk) {
+		tracker_stats(c->env->trk, &ts);
+		parts[1] = ts.problem;
+	}
+	if (c->env->log)
+		parts[2] = droplog_problem(c->env->log);
+	for (size_t i = 0; i < 3; i++)
+		if (*parts[i])
+			sb_printf(sb, "%s%s", sb->len ? "; " : "", parts[i]);
+}
+
+static void status_tracking(struct cmd *c)
+{
+	struct droplog_stats ls = { 0 };
+	struct tracker_stats ts = { 0 };
+	struct strbuf *o = c->out;
+
+	if (c->env->log)
+		droplog_stats(c->env->log, &ls);
+	if (c->env->trk)
+		tracker_stats(c->env->trk, &ts);
+	proto_int(o, "log_recorded", (int64_t)ls.recorded);
+	proto_int(o, "log_dropped", (int64_t)ls.dropped);
+	proto_int(o, "log_lost", (int64_t)ls.lost);
+	proto_int(o, "listeners", (int64_t)ts.listeners);
+	proto_int(o, "owner_bindings", (int64_t)ts.bindings);
+	proto_int(o, "listener_scan_us", ts.scan_us);
+}
+
 static void cmd_status(struct cmd *c)
 {
 	struct engine_status st;
-	struct strbuf *o = c->out;
+	struct strbuf *o = c->out, problem = STRBUF_INIT;
 
 	if (no_args(c) < 0)
 		return;
 	engine_status(c->eng, &st);
+	status_problem(c, st.problem, &problem);
 	proto_begin(o, "item");
 	proto_bool(o, "enabled", st.enabled);
 	proto_bool(o, "panic", st.panic);
@@ -144,14 +184,87 @@ static void cmd_status(struct cmd *c)
 	proto_int(o, "drops_in", (int64_t)st.drops_in);
 	proto_int(o, "rejects_in", (int64_t)st.rejects_in);
 	proto_int(o, "drops_out", (int64_t)st.drops_out);
+	status_tracking(c);
 	proto_str(o, "table", st.table);
 	proto_int(o, "revision", st.revision);
 	proto_str(o, "database", st.database);
-	proto_str(o, "problem", st.problem);
+	proto_str(o, "problem", sb_str(&problem));
 	proto_str(o, "version", FWD_VERSION);
 	proto_end(o);
 	proto_begin(o, "ok");
 	proto_end(o);
+	sb_free(&problem);
+}
+
+/* ---- log: the blocked-connection log, and following it ---- */
+
+#define LOG_DEFAULT_N   20
+#define LOG_MAX_N       100000
+
+struct log_args {
+	uint64_t n;
+	bool follow;
+};
+
+static int log_parse(struct cmd *c, struct log_args *a)
+{
+	char key[16];
+	const char *val;
+
+	a->n = LOG_DEFAULT_N;
+	for (int i = 0; i < c->argc; i++) {
+		if (arg_split(c->argv[i], key, sizeof(key), &val) < 0) {
+			bad_arg(c, c->argv[i]);
+			return -1;
+		}
+		if (!strcmp(key, "n") && parse_u64(val, &a->n) == 0 && a->n <= LOG_MAX_N)
+			continue;
+		if (!strcmp(key, "follow") && (!strcmp(val, "true") || !strcmp(val, "false"))) {
+			a->follow = !strcmp(val, "true");
+			continue;
+		}
+		commands_error(c->out, EXIT_USAGE, "EINVAL", "bad argument '%s' for 'log': "
+			       "use n=0..%d and follow=true|false", c->argv[i], LOG_MAX_N);
+		return -1;
+	}
+	return 0;
+}
+
+static void cmd_log(struct cmd *c)
+{
+	struct log_args a = { 0 };
+	struct droplog *d = c->env->log;
+	int64_t last = 0;
+	int listed = 0;
+	char err[256];
+
+	if (log_parse(c, &a) < 0)
+		return;
+	if (!d) {
+		commands_error(c->out, EXIT_FAILED, "ENOTSUP", "this fwd keeps no "
+			       "blocked-connection log");
+		return;
+	}
+	if (a.follow && !c->env->may_follow) {
+		commands_error(c->out, EXIT_FAILED, "EUSERS", "too many 'log follow' "
+			       "connections of this user (or in all); close one");
+		return;
+	}
+	/* n=0 lists nothing (the store's limit 0 would mean all) */
+	if (a.n)
+		listed = droplog_list(d, a.n, 0, "item", c->out, &last, err, sizeof(err));
+	if (listed < 0) {
+		commands_error(c->out, EXIT_FAILED, "EIO", "%s", err);
+		return;
+	}
+	if (a.follow) {
+		/* the listing ended at the newest: events from there on follow */
+		*c->follow_after = droplog_newest(d);
+		return;
+	}
+	proto_begin(c->out, "ok");
+	proto_int(c->out, "count", listed);
+	proto_end(c->out);
 }
 
 struct counter {
@@ -839,6 +952,7 @@ static const struct command commands[] = {
 	{ "enable",  cmd_enable,  ROLE_ADMIN, false },
 	{ "export",  cmd_export,  ROLE_ANY,   false },
 	{ "list",    cmd_list,    ROLE_ANY,   false },
+	{ "log",     cmd_log,     ROLE_ANY,   false },
 	{ "status",  cmd_status,  ROLE_ANY,   false },
 };
 
@@ -861,14 +975,17 @@ static int strip_size(int argc, char **argv)
 	return j;
 }
 
-void commands_run(struct engine *e, const struct auth_peer *peer,
+void commands_run(const struct commands_env *env, const struct auth_peer *peer,
 		  int argc, char **argv, bool has_body,
-		  const char *body, size_t bodylen, struct strbuf *out)
+		  const char *body, size_t bodylen, struct strbuf *out,
+		  int64_t *follow_after)
 {
 	const struct command *cmd;
-	struct cmd c = { .eng = e, .peer = peer, .body = body, .bodylen = bodylen,
-			 .out = out, .now = time(NULL) };
+	struct cmd c = { .env = env, .eng = env->eng, .peer = peer, .body = body,
+			 .bodylen = bodylen, .out = out, .now = time(NULL),
+			 .follow_after = follow_after };
 
+	*follow_after = -1;
 	if (argc < 1 || strcmp(argv[0], PROTO_VERSION)) {
 		commands_error(out, EXIT_USAGE, "EPROTO", "unsupported protocol version "
 			       "'%s': this fwd speaks " PROTO_VERSION, argc ? argv[0] : "");

@@ -4,10 +4,22 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "auth.h"
 #include "engine.h"
 #include "strbuf.h"
+
+struct droplog;
+struct tracker;
+
+/* what the verbs act on */
+struct commands_env {
+	struct engine *eng;
+	struct droplog *log;            /* NULL: no event log */
+	struct tracker *trk;            /* NULL: no listener tracking */
+	bool may_follow;                /* the peer may open one more `log follow` */
+};
 
 /*
  * The verbs of doc/protocol.md. argv[0] is the protocol version, argv[1]
@@ -15,10 +27,16 @@
  * Appends the whole response to out: items and diags, then exactly one
  * ok or error line. The role is checked before the verb runs, and a verb
  * parses all its arguments before it touches any state.
+ *
+ * Except `log follow=true`: its response has no end. It sets *follow_after
+ * (else -1) to the id of the last event sent; the caller then keeps
+ * sending `event` lines of the events after it (droplog_list) until the
+ * client goes away.
  */
-void commands_run(struct engine *e, const struct auth_peer *peer,
+void commands_run(const struct commands_env *env, const struct auth_peer *peer,
 		  int argc, char **argv, bool has_body,
-		  const char *body, size_t bodylen, struct strbuf *out);
+		  const char *body, size_t bodylen, struct strbuf *out,
+		  int64_t *follow_after);
 
 /* an `error code=N errno="E..." msg="..."` line */
 void commands_error(struct strbuf *out, int code, const char *errname,

@@ -43,6 +43,10 @@ struct engine {
 	int64_t expiry_retry;           /* after a failed expiry, not before */
 	struct engine_skipped *skipped; /* stored rules that no longer parse */
 	size_t nskipped;
+	struct owner_binding *bind;     /* compiled into plan: see engine_rebind */
+	size_t nbind;
+	engine_binder_fn binder;
+	void *binder_arg;
 };
 
 static void log_diags(const struct diag_list *dl)
@@ -72,7 +76,8 @@ static int load_catalog(const struct fwd_options *o, struct catalog *cat,
 }
 
 static struct plan *compile_state(struct engine *e, const struct ruleset *rs,
-				  int64_t now, struct diag_list *diags)
+				  int64_t now, const struct owner_binding *bind,
+				  size_t nbind, struct diag_list *diags)
 {
 	struct compile_input in = {
 		.table = e->opts->table,
@@ -83,9 +88,22 @@ static struct plan *compile_state(struct engine *e, const struct ruleset *rs,
 		.panic = false,
 		.now = now,
 		.log_group = e->cfg.log_group,
+		.bindings = bind,
+		.nbindings = nbind,
 	};
 
 	return plan_compile(&in, diags);
+}
+
+/* the sockets the owner rules of rs apply to now; none without a tracker */
+static void bind_state(struct engine *e, const struct ruleset *rs,
+		       struct owner_binding **v, size_t *n)
+{
+	*v = NULL;
+	*n = 0;
+	if (e->binder && e->binder(e->binder_arg, rs, v, n) < 0)
+		log_warnx("listener tracking failed: owner rules match no socket "
+			  "until the next scan");
 }
 
 static int read_file(const char *path, struct strbuf *sb)
@@ -406,6 +424,7 @@ void engine_free(struct engine *e)
 	if (e->store)
 		store_close(e->store);
 	plan_free(e->plan);
+	free(e->bind);
 	ruleset_clear(&e->rs);
 	catalog_free(&e->cat);
 	config_free(&e->cfg);
@@ -440,6 +459,7 @@ const struct fwd_config *engine_config(const struct engine *e) { return &e->cfg;
 const struct catalog *engine_catalog(const struct engine *e) { return &e->cat; }
 const struct ruleset *engine_ruleset(const struct engine *e) { return &e->rs; }
 bool engine_enabled(const struct engine *e) { return e->enabled; }
+struct store *engine_store(struct engine *e) { return e->store; }
 
 /* ---- start-up ---- */
 
@@ -493,8 +513,12 @@ static int kernel_start(struct engine *e, int64_t now)
 		log_warnx("cannot open netlink to nf_tables: %s", err);
 		return -1;
 	}
-	e->plan = compile_state(e, &e->rs, now, &dl);
+	bind_state(e, &e->rs, &e->bind, &e->nbind);
+	e->plan = compile_state(e, &e->rs, now, e->bind, e->nbind, &dl);
 	if (!e->plan) {
+		free(e->bind);
+		e->bind = NULL;
+		e->nbind = 0;
 		log_diags(&dl);
 		sb_printf(&e->compile_problem, "%zu stored rule(s) cannot be enforced; "
 			  "no rules are in force until the next successful change", dl.n);
@@ -502,7 +526,7 @@ static int kernel_start(struct engine *e, int64_t now)
 		ruleset_init(&empty);
 		empty.policy_in = e->rs.policy_in;
 		empty.policy_out = e->rs.policy_out;
-		e->plan = compile_state(e, &empty, now, &dl);
+		e->plan = compile_state(e, &empty, now, NULL, 0, &dl);
 		ruleset_clear(&empty);
 	}
 	diag_list_free(&dl);
@@ -661,6 +685,8 @@ int engine_apply_change(struct engine *e, struct engine_change *c,
 {
 	struct nft_error ne = { 0 };
 	struct plan *plan = NULL;
+	struct owner_binding *bind = NULL;
+	size_t nbind = 0;
 	int64_t rev = 0;
 
 	memset(r, 0, sizeof(*r));
@@ -678,7 +704,9 @@ int engine_apply_change(struct engine *e, struct engine_change *c,
 			 store_errmsg(e->store));
 		goto rollback;
 	}
-	plan = compile_state(e, &c->next, c->now, &r->diags);
+	/* after store_change: new rules have the ids bindings name */
+	bind_state(e, &c->next, &bind, &nbind);
+	plan = compile_state(e, &c->next, c->now, bind, nbind, &r->diags);
 	if (!plan) {
 		snprintf(r->msg, sizeof(r->msg), "fwd cannot enforce %s; nothing changed",
 			 r->diags.n == 1 ? "this rule" : "these rules");
@@ -698,14 +726,62 @@ int engine_apply_change(struct engine *e, struct engine_change *c,
 		goto rollback;
 	}
 	change_done(e, c, plan, rev);
+	free(e->bind);
+	e->bind = bind;
+	e->nbind = nbind;
 	r->revision = rev;
 	return 0;
 rollback:
 	store_rollback(e->store);
 fail:
+	free(bind);
 	plan_free(plan);
 	ruleset_clear(&c->next);
 	return -1;
+}
+
+void engine_set_binder(struct engine *e, engine_binder_fn fn, void *arg)
+{
+	e->binder = fn;
+	e->binder_arg = arg;
+}
+
+const struct owner_binding *engine_bindings(const struct engine *e, size_t *n)
+{
+	*n = e->nbind;
+	return e->bind;
+}
+
+/*
+ * Listener changes are runtime state, not a change of policy: no database
+ * write, no revision, and in the kernel an element delta (nft_apply finds
+ * that only elements differ). A failure keeps the old bindings in force.
+ */
+int engine_rebind(struct engine *e, struct owner_binding *v, size_t n,
+		  char *err, size_t errlen)
+{
+	struct diag_list dl = { 0 };
+	struct nft_error ne = { 0 };
+	struct plan *plan = compile_state(e, &e->rs, time(NULL), v, n, &dl);
+
+	if (!plan) {
+		snprintf(err, errlen, "%s", dl.n ? dl.v[0].msg : "does not compile");
+		diag_list_free(&dl);
+		free(v);
+		return -1;
+	}
+	if (e->enabled && kernel_switch(e, true, e->plan, true, plan, &ne) < 0) {
+		snprintf(err, errlen, "the kernel refused it: %s", ne.msg);
+		plan_free(plan);
+		free(v);
+		return -1;
+	}
+	plan_free(e->plan);
+	e->plan = plan;
+	free(e->bind);
+	e->bind = v;
+	e->nbind = n;
+	return 0;
 }
 
 void engine_result_free(struct engine_result *r)
@@ -801,7 +877,7 @@ void engine_copy_state(const struct engine *e, struct ruleset *out)
 int engine_validate(struct engine *e, const struct ruleset *rs,
 		    struct diag_list *diags)
 {
-	struct plan *p = compile_state(e, rs, time(NULL), diags);
+	struct plan *p = compile_state(e, rs, time(NULL), NULL, 0, diags);
 
 	if (!p)
 		return -1;
@@ -937,7 +1013,7 @@ static int check_database(struct engine *e)
 		return 1;
 	}
 	bad = e->nskipped > 0;
-	plan = compile_state(e, &e->rs, time(NULL), &dl);
+	plan = compile_state(e, &e->rs, time(NULL), NULL, 0, &dl);
 	if (!plan)
 		bad = 1;
 	plan_free(plan);
@@ -965,7 +1041,7 @@ int engine_check(const struct fwd_options *o)
 	bad |= load_catalog(o, &e->cat, &dl) < 0;
 	if (parse_rule_file(o->default_rules, &e->cat, &rs, &dl) < 0) {
 		bad = 1;
-	} else if (!(p = compile_state(e, &rs, time(NULL), &dl))) {
+	} else if (!(p = compile_state(e, &rs, time(NULL), NULL, 0, &dl))) {
 		bad = 1;
 	} else {
 		plan_free(p);

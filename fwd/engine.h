@@ -53,6 +53,30 @@ const struct fwd_config *engine_config(const struct engine *e);
 const struct catalog *engine_catalog(const struct engine *e);
 const struct ruleset *engine_ruleset(const struct engine *e);
 bool engine_enabled(const struct engine *e);
+/* NULL while the database is unavailable */
+struct store *engine_store(struct engine *e);
+
+/*
+ * Owner rules on `in` (app, user, group) apply to the listening sockets
+ * listener tracking (tracker.c) finds for them. The engine asks the binder
+ * for the bindings of a rule set whenever it compiles one for the kernel
+ * (start, every change), so a new owner rule is in force for the sockets
+ * it matches as soon as the change is. The binder fills *v (malloc'd,
+ * sorted by rule id) and *n; on -1 it leaves them NULL and 0.
+ */
+struct owner_binding;
+typedef int (*engine_binder_fn)(void *arg, const struct ruleset *rs,
+				struct owner_binding **v, size_t *n);
+void engine_set_binder(struct engine *e, engine_binder_fn fn, void *arg);
+/* the bindings compiled into the kernel now */
+const struct owner_binding *engine_bindings(const struct engine *e, size_t *n);
+/*
+ * Listeners changed: puts bindings v (taken over, freed on failure) in
+ * force for the current rules, as a kernel element delta; no database
+ * write, no revision. -1 with err keeps the previous bindings.
+ */
+int engine_rebind(struct engine *e, struct owner_binding *v, size_t n,
+		  char *err, size_t errlen);
 
 struct engine_status {
 	bool enabled, panic;

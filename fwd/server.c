@@ -16,11 +16,13 @@
 
 #include "auth.h"
 #include "commands.h"
+#include "droplog.h"
 #include "log.h"
 #include "proto.h"
 #include "sdnotify.h"
 #include "server.h"
 #include "strbuf.h"
+#include "tracker.h"
 
 #define READ_CHUNK      65536
 #define READS_PER_EVENT 16
@@ -41,12 +43,16 @@ struct client {
 	bool closing;                   /* close once out is sent */
 	bool draining;                  /* sent all, discarding input until EOF */
 	bool dead;
+	bool follow;                    /* `log follow`: events until it leaves */
+	int64_t follow_id;              /* the last event sent to it */
 	size_t drained;
 	int64_t active_ms;              /* last progress, monotonic */
 };
 
 struct server {
 	struct engine *eng;
+	struct tracker *trk;
+	struct droplog *log;
 	char *path;
 	bool bound;                     /* the socket file is ours to unlink */
 	int lfd, sfd;
@@ -322,10 +328,29 @@ static int find_size(char **argv, int argc, size_t *size)
 	return found;
 }
 
+static bool may_follow(const struct server *s, uid_t uid)
+{
+	size_t all = 0, mine = 0;
+
+	for (size_t i = 0; i < s->n; i++) {
+		all += s->c[i]->follow;
+		mine += s->c[i]->follow && s->c[i]->peer.uid == uid;
+	}
+	return all < SERVER_MAX_FOLLOWERS && mine < SERVER_MAX_FOLLOW_PER_UID;
+}
+
 static void client_run(struct server *s, struct client *c, char **argv, int argc,
 		       bool has_body, const char *body, size_t len)
 {
-	commands_run(s->eng, &c->peer, argc, argv, has_body, body, len, &c->out);
+	struct commands_env env = { .eng = s->eng, .log = s->log, .trk = s->trk,
+				    .may_follow = may_follow(s, c->peer.uid) };
+	int64_t after;
+
+	commands_run(&env, &c->peer, argc, argv, has_body, body, len, &c->out, &after);
+	if (after >= 0) {
+		c->follow = true;
+		c->follow_id = after;
+	}
 	if (c->out.len > SERVER_MAX_OUTPUT) {
 		log_warnx("closing uid %u pid %d: response of %zu bytes over the limit",
 			  (unsigned)c->peer.uid, (int)c->peer.pid, c->out.len);
@@ -448,14 +473,20 @@ static int client_work(struct server *s, struct client *c)
 			return -1;
 		if (c->closing)
 			return client_linger(c);
+		if (c->follow) {
+			/* its response never ends: anything it sends is ignored */
+			sb_reset(&c->in);
+			return c->eof ? -1 : 0;
+		}
 		if (!client_step(s, c))
 			return c->eof ? -1 : 0;
 	}
 }
 
+/* a follower waits for events, not for itself: no idle limit */
 static bool mid_request(const struct client *c)
 {
-	return c->in.len || c->want_body || c->out.len;
+	return !c->follow && (c->in.len || c->want_body || c->out.len);
 }
 
 static void client_event(struct server *s, struct client *c, short revents)
@@ -496,30 +527,33 @@ static void sweep(struct server *s)
 
 /* ---- the event loop ---- */
 
+/* t is the wait so far (-1: none); a deadline already past means now */
+static int64_t earliest(int64_t t, int64_t d)
+{
+	if (d < 0)
+		d = 0;
+	return t < 0 || d < t ? d : t;
+}
+
 static int next_timeout(struct server *s)
 {
-	int64_t now = mono_ms(), t = -1, exp;
+	int64_t now = mono_ms(), t = -1, exp, due;
 
 	for (size_t i = 0; i < s->n; i++)
-		if (mid_request(s->c[i]) || s->c[i]->draining) {
-			int64_t d = s->c[i]->active_ms - now +
-				    (s->c[i]->draining ? DRAIN_MS : SERVER_IDLE_MS);
-
-			t = t < 0 || d < t ? d : t;
-		}
-	if (s->accept_paused_until > now) {
-		int64_t d = s->accept_paused_until - now;
-
-		t = t < 0 || d < t ? d : t;
-	}
+		if (mid_request(s->c[i]) || s->c[i]->draining)
+			t = earliest(t, s->c[i]->active_ms - now +
+				     (s->c[i]->draining ? DRAIN_MS : SERVER_IDLE_MS));
+	if (s->accept_paused_until > now)
+		t = earliest(t, s->accept_paused_until - now);
 	exp = engine_next_expiry(s->eng);
-	if (exp) {
-		int64_t d = exp * 1000 - real_ms();
-
-		t = t < 0 || d < t ? d : t;
-	}
+	if (exp)
+		t = earliest(t, exp * 1000 - real_ms());
+	if ((due = tracker_deadline(s->trk)))
+		t = earliest(t, due - now);
+	if ((due = droplog_deadline(s->log)))
+		t = earliest(t, due - now);
 	if (t < 0)
-		return t == -1 ? -1 : 0;
+		return -1;
 	return t > INT_MAX ? INT_MAX : (int)t;
 }
 
@@ -529,15 +563,56 @@ static void handle_signals(struct server *s)
 
 	while (read(s->sfd, &si, sizeof(si)) == (ssize_t)sizeof(si)) {
 		if (si.ssi_signo == SIGHUP) {
-			log_info("SIGHUP: reloading the service catalog and the admin group");
+			log_info("SIGHUP: reloading the service catalog, the admin group, "
+				 "users and groups");
 			engine_reload(s->eng);
 			auth_set_admin_group(engine_config(s->eng)->admin_group);
+			tracker_reload(s->trk);
 		} else {
 			log_info("%s: stopping; the ruleset stays in the kernel",
 				 si.ssi_signo == SIGINT ? "SIGINT" : "SIGTERM");
 			s->quit = true;
 		}
 	}
+}
+
+/* new events for `log follow` clients that keep up */
+static void feed_followers(struct server *s)
+{
+	int64_t newest = droplog_newest(s->log);
+	char err[256];
+	int got;
+
+	for (size_t i = 0; i < s->n; i++) {
+		struct client *c = s->c[i];
+
+		if (!c->follow || c->dead || c->closing || c->follow_id >= newest ||
+		    c->out.len >= SERVER_FOLLOW_BACKLOG)
+			continue;
+		/* sent in the next round, when poll says the client can take it */
+		got = droplog_list(s->log, SERVER_FOLLOW_BATCH, c->follow_id, "event",
+				   &c->out, &c->follow_id, err, sizeof(err));
+		if (got < 0)
+			client_fatal(c, EXIT_FAILED, "EIO", err);
+		else if (got == 0)
+			c->follow_id = newest;  /* nothing there after all: no spinning */
+	}
+}
+
+/* the work of listener tracking and the event log that is due */
+static void background(struct server *s, const struct pollfd *nl)
+{
+	int64_t due;
+
+	if (nl->revents & POLLIN)
+		droplog_read(s->log);
+	due = tracker_deadline(s->trk);
+	if (due && mono_ms() >= due)
+		tracker_tick(s->trk, mono_ms());
+	due = droplog_deadline(s->log);
+	if (due && mono_ms() >= due)
+		droplog_flush(s->log);
+	feed_followers(s);
 }
 
 static void poll_round(struct server *s, struct pollfd *pfd)
@@ -548,6 +623,7 @@ static void poll_round(struct server *s, struct pollfd *pfd)
 	pfd[n++] = (struct pollfd){ .fd = s->sfd, .events = POLLIN };
 	pfd[n++] = (struct pollfd){ .fd = mono_ms() >= s->accept_paused_until ? s->lfd : -1,
 				    .events = POLLIN };
+	pfd[n++] = (struct pollfd){ .fd = droplog_fd(s->log), .events = POLLIN };
 	for (size_t i = 0; i < nclients; i++) {
 		struct client *c = s->c[i];
 		short ev = c->out.len ? POLLOUT :
@@ -562,9 +638,10 @@ static void poll_round(struct server *s, struct pollfd *pfd)
 	}
 	if (pfd[0].revents)
 		handle_signals(s);
+	background(s, &pfd[2]);
 	for (size_t i = 0; i < nclients; i++)
-		if (pfd[2 + i].revents)
-			client_event(s, s->c[i], pfd[2 + i].revents);
+		if (pfd[3 + i].revents)
+			client_event(s, s->c[i], pfd[3 + i].revents);
 	if (pfd[1].revents & POLLIN)
 		server_accept(s);
 	sweep(s);
@@ -575,7 +652,7 @@ static void poll_round(struct server *s, struct pollfd *pfd)
 
 static void server_loop(struct server *s)
 {
-	struct pollfd *pfd = xcalloc(SERVER_MAX_CLIENTS + 2, sizeof(*pfd));
+	struct pollfd *pfd = xcalloc(SERVER_MAX_CLIENTS + 3, sizeof(*pfd));
 
 	while (!s->quit)
 		poll_round(s, pfd);
@@ -668,8 +745,16 @@ static void notify_ready(struct server *s)
 
 static void server_stop(struct server *s)
 {
-	for (size_t i = 0; i < s->n; i++)
-		client_free(s, s->c[i]);
+	for (size_t i = 0; i < s->n; i++) {
+		struct client *c = s->c[i];
+
+		/* best effort: a follower learns why its stream ends */
+		if (c->follow) {
+			commands_error(&c->out, EXIT_FAILED, "ESHUTDOWN", "fwd is stopping");
+			client_flush(c);
+		}
+		client_free(s, c);
+	}
 	free(s->c);
 	if (s->lfd >= 0)
 		close(s->lfd);
@@ -677,6 +762,8 @@ static void server_stop(struct server *s)
 		log_warn("unlink %s", s->path);
 	if (s->sfd >= 0)
 		close(s->sfd);
+	droplog_free(s->log);
+	tracker_free(s->trk);
 	engine_free(s->eng);
 	free(s->path);
 }
@@ -702,7 +789,12 @@ int server_main(const struct fwd_options *o)
 		log_warnx("another fwd is running on %s", s.path);
 	if (probe != 0)
 		goto out;
-	if (engine_start(s.eng) < 0 || listener_open(&s) < 0)
+	/* the /proc helper forks before the database and netlink are opened */
+	s.trk = tracker_new(s.eng);
+	if (engine_start(s.eng) < 0)
+		goto out;
+	s.log = droplog_new(s.eng, s.trk);
+	if (listener_open(&s) < 0)
 		goto out;
 	if (ready_fd >= 0)
 		daemon_ready(ready_fd);

@@ -11,6 +11,12 @@
 #define SERVER_IDLE_MS          30000           /* silent mid-request */
 #define SERVER_BODY_BUDGET      (256u << 20)    /* bodies of all clients */
 #define SERVER_BACKLOG          128
+/* `log follow` connections, in all and per uid */
+#define SERVER_MAX_FOLLOWERS    64
+#define SERVER_MAX_FOLLOW_PER_UID 4
+/* a follower gets more events only while less than this is unsent */
+#define SERVER_FOLLOW_BACKLOG   (64u << 10)
+#define SERVER_FOLLOW_BATCH     256
 
 /*
  * Runs the daemon: engine start-up, the control socket, detaching (unless

@@ -1,9 +1,10 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0-or-later
 # Invalid names are invalid input with a location (unknown user, group or
-# service, relative app path); a rule fwd cannot enforce exactly is refused
-# with a clear error, never accepted and silently ignored. Either way the
-# ruleset does not change.
+# service, relative app path); a rule fwd cannot enforce exactly (`out`
+# with `app`) is refused with a clear error, never accepted and silently
+# ignored; the owner rules it does enforce (`in` app/user/group, `out`
+# user/group) are accepted. Refusals leave the ruleset unchanged.
 # shellcheck source=tests/integration/lib.sh
 . "$(dirname "$0")/lib.sh"
 setup
@@ -21,23 +22,33 @@ for r in "allow in user no_such_user_fwt proto tcp port 22" \
 	expect_match "invalid '$r' is reported with a location" ':[0-9]+:[0-9]+:' "$ERR$OUT"
 done
 
-# valid names: enforced (then listed) or refused with a message that names
-# the keyword; never silently accepted without effect
-for r in "allow in user root proto tcp port 22" \
-	 "allow in group root proto tcp port 22" \
+# owner rules fwd enforces: accepted, listed (canonical text), deleted again
+for r in "allow in proto tcp port 22 user root" \
+	 "allow in proto tcp port 22 group root" \
 	 "allow in app /usr/bin/ssh" \
-	 "allow out user root proto tcp port 25"; do
+	 "deny in app /usr/bin/ssh user root" \
+	 "allow out proto tcp port 25 user root" \
+	 "deny out group root"; do
 	# shellcheck disable=SC2086
-	if fwc add $r; then
-		say "accepted: '$r' (fwd says it enforces it)"
-		fwc_ok "delete '$r' again" delete "$(last_rule_id)"
-	else
-		expect_eq "'$r' refused with exit 1" 1 "$RC"
-		kw=$(printf '%s' "$r" | awk '{ print $3 }')
-		expect_match "refusal of '$r' names '$kw'" "$kw" "$ERR$OUT"
-		say "refused: $(printf '%s' "$ERR$OUT" | head -n 1)"
-	fi
+	fwc_ok "'$r' is accepted" add $r
+	fwc list
+	expect_match "'$r' is listed" "$r" "$OUT"
+	fwc_ok "delete '$r' again" delete "$(last_rule_id)"
 done
+
+# per-application outbound rules: nothing on the output path names the
+# sending executable, so fwd refuses them rather than ignore them
+for r in "allow out app /usr/bin/ssh" "deny out app /usr/bin/ssh proto tcp"; do
+	# shellcheck disable=SC2086
+	fwc add $r
+	expect_eq "'$r' refused with exit 1" 1 "$RC"
+	expect_match "refusal of '$r' says why" \
+		'per-application outbound rules are not supported' "$ERR$OUT"
+	expect_match "refusal of '$r' suggests user or group" 'user or group' "$ERR$OUT"
+done
+printf 'policy in drop\nallow in proto tcp port 22\nallow out app /usr/bin/ssh\n' >"$T/out-app.rules"
+fwc apply "$T/out-app.rules"
+expect_eq "a file with an outbound app rule is refused whole" 1 "$RC"
 export_to "$T/after"
 expect_same "ruleset unchanged" "$T/before" "$T/after"
 
