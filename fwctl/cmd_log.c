@@ -17,7 +17,6 @@
 #include "output.h"
 
 /* belongs in fwctl.h with the other subcommands */
-int log_main(struct fwctl *fw, int argc, char **argv);
 
 #define LOG_COLS 8
 #define LOG_MAX_N 100000

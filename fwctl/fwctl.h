@@ -65,6 +65,7 @@ int request_run(struct fwctl *fw, const struct request *rq, struct message *ok);
 
 int status_main(struct fwctl *fw, int argc, char **argv);
 int list_main(struct fwctl *fw, int argc, char **argv);
+int log_main(struct fwctl *fw, int argc, char **argv);
 int add_main(struct fwctl *fw, int argc, char **argv);         /* add allow deny reject */
 int delete_main(struct fwctl *fw, int argc, char **argv);
 int check_main(struct fwctl *fw, int argc, char **argv);

@@ -21,7 +21,6 @@
 #define USAGE_PREFIX "fwctl [--socket PATH] [--json]"
 
 /* cmd_log.c; belongs in fwctl.h with the other subcommands */
-int log_main(struct fwctl *fw, int argc, char **argv);
 
 /* exact names only: a prefix match would make "d" mean delete one day */
 static const struct fwctl_cmd commands[] = {

@@ -73,3 +73,20 @@ int sdnotifyf(const char *fmt, ...)
 	sb_free(&sb);
 	return ret;
 }
+
+long long sdnotify_watchdog_ms(void)
+{
+	const char *usec = getenv("WATCHDOG_USEC"), *pid = getenv("WATCHDOG_PID");
+	char *end;
+	unsigned long long v;
+
+	if (!usec || !*usec)
+		return 0;
+	if (pid && *pid && strtoll(pid, NULL, 10) != (long long)getpid())
+		return 0;
+	errno = 0;
+	v = strtoull(usec, &end, 10);
+	if (errno || *end || v < 1000 || v > 3600ull * 1000000)
+		return 0;
+	return (long long)(v / 1000);
+}

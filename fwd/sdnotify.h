@@ -11,4 +11,10 @@ int sdnotify(const char *state);
 /* e.g. sdnotifyf("STATUS=%zu rules", n) */
 int sdnotifyf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
+/*
+ * The watchdog interval systemd asked for ($WATCHDOG_USEC, when
+ * $WATCHDOG_PID is absent or ours), in milliseconds; 0 = no watchdog.
+ */
+long long sdnotify_watchdog_ms(void);
+
 #endif

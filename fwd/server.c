@@ -18,6 +18,7 @@
 #include "commands.h"
 #include "droplog.h"
 #include "log.h"
+#include "privdrop.h"
 #include "proto.h"
 #include "sdnotify.h"
 #include "server.h"
@@ -60,6 +61,8 @@ struct server {
 	size_t n;
 	size_t body_reserved;
 	int64_t accept_paused_until;
+	int64_t watchdog_ms;            /* systemd's WatchdogSec/2, 0 = off */
+	int64_t watchdog_due;
 	bool quit;
 };
 
@@ -552,6 +555,8 @@ static int next_timeout(struct server *s)
 		t = earliest(t, due - now);
 	if ((due = droplog_deadline(s->log)))
 		t = earliest(t, due - now);
+	if (s->watchdog_ms)
+		t = earliest(t, s->watchdog_due - now);
 	if (t < 0)
 		return -1;
 	return t > INT_MAX ? INT_MAX : (int)t;
@@ -613,6 +618,11 @@ static void background(struct server *s, const struct pollfd *nl)
 	if (due && mono_ms() >= due)
 		droplog_flush(s->log);
 	feed_followers(s);
+	/* the loop itself is what systemd's watchdog vouches for */
+	if (s->watchdog_ms && mono_ms() >= s->watchdog_due) {
+		sdnotify("WATCHDOG=1");
+		s->watchdog_due = mono_ms() + s->watchdog_ms;
+	}
 }
 
 static void poll_round(struct server *s, struct pollfd *pfd)
@@ -768,6 +778,23 @@ static void server_stop(struct server *s)
 	free(s->path);
 }
 
+/*
+ * Everything that needs root is done by now: the /proc helper forked with
+ * its own two capabilities, the database, netlink and nflog sockets are
+ * open, the first ruleset is committed and the control socket is bound.
+ */
+static int drop_privileges(const struct fwd_options *o)
+{
+	char err[512];
+
+	if (privdrop_own_state(FWD_USER, o->db_path, err, sizeof(err)) < 0 ||
+	    privdrop_apply(FWD_USER, err, sizeof(err)) < 0) {
+		log_warnx("%s", err);
+		return -1;
+	}
+	return 0;
+}
+
 int server_main(const struct fwd_options *o)
 {
 	struct server s = { .lfd = -1, .sfd = -1 };
@@ -796,6 +823,10 @@ int server_main(const struct fwd_options *o)
 	s.log = droplog_new(s.eng, s.trk);
 	if (listener_open(&s) < 0)
 		goto out;
+	if (drop_privileges(o) < 0)
+		goto out;       /* before READY=1; the table stays in the kernel */
+	s.watchdog_ms = sdnotify_watchdog_ms() / 2;
+	s.watchdog_due = mono_ms() + s.watchdog_ms;
 	if (ready_fd >= 0)
 		daemon_ready(ready_fd);
 	log_init("fwd", o->foreground, o->debug);
