@@ -7,36 +7,13 @@
 #include <string.h>
 #include <time.h>
 
+#include "cmd_internal.h"
 #include "commands.h"
 #include "droplog.h"
 #include "grammar.h"
 #include "log.h"
 #include "proto.h"
 #include "tracker.h"
-
-enum role { ROLE_ANY, ROLE_ADMIN };
-
-/* one request being served */
-struct cmd {
-	const struct commands_env *env;
-	struct engine *eng;
-	const struct auth_peer *peer;
-	const char *verb;
-	int argc;               /* the arguments after the verb */
-	char **argv;
-	const char *body;
-	size_t bodylen;
-	struct strbuf *out;
-	int64_t now;
-	int64_t *follow_after;
-};
-
-struct command {
-	const char *verb;
-	void (*run)(struct cmd *c);
-	enum role role;
-	bool body;              /* takes a size= body */
-};
 
 void commands_error(struct strbuf *out, int code, const char *errname,
 		    const char *fmt, ...)
@@ -58,7 +35,7 @@ void commands_error(struct strbuf *out, int code, const char *errname,
 /* ---- arguments ---- */
 
 /* "key=value" into key (bounded) and a pointer to value; -1 without '=' */
-static int arg_split(const char *tok, char *key, size_t keylen, const char **val)
+int cmd_arg_split(const char *tok, char *key, size_t keylen, const char **val)
 {
 	const char *eq = strchr(tok, '=');
 
@@ -70,7 +47,7 @@ static int arg_split(const char *tok, char *key, size_t keylen, const char **val
 	return 0;
 }
 
-static int parse_u64(const char *s, uint64_t *out)
+int cmd_parse_u64(const char *s, uint64_t *out)
 {
 	char *end;
 
@@ -81,14 +58,14 @@ static int parse_u64(const char *s, uint64_t *out)
 	return errno || *end ? -1 : 0;
 }
 
-static void bad_arg(struct cmd *c, const char *tok)
+void cmd_bad_arg(struct cmd *c, const char *tok)
 {
 	commands_error(c->out, EXIT_USAGE, "EINVAL", "unknown argument '%s' for '%s'",
 		       tok, c->verb);
 }
 
 /* verbs without arguments */
-static int no_args(struct cmd *c)
+int cmd_no_args(struct cmd *c)
 {
 	if (c->argc == 0)
 		return 0;
@@ -96,37 +73,37 @@ static int no_args(struct cmd *c)
 	return -1;
 }
 
-static void put_diags(struct strbuf *out, const struct diag_list *dl)
+void cmd_put_diags(struct strbuf *out, const struct diag_list *dl)
 {
 	for (size_t i = 0; i < dl->n; i++)
 		proto_put_diag(out, &dl->v[i]);
 }
 
 /* the failure of engine_apply_change, as the client sees it */
-static void put_failure(struct cmd *c, struct engine_result *res)
+void cmd_put_failure(struct cmd *c, struct engine_result *res)
 {
-	put_diags(c->out, &res->diags);
+	cmd_put_diags(c->out, &res->diags);
 	commands_error(c->out, EXIT_FAILED, res->diags.n ? "EINVAL" : "EIO", "%s", res->msg);
 }
 
 /* a change built by the verb: 0 when in force, else the response is sent */
-static int change_run(struct cmd *c, struct engine_change *ch, struct engine_result *res)
+int cmd_change_run(struct cmd *c, struct engine_change *ch, struct engine_result *res)
 {
 	ch->uid = c->peer->uid;
 	ch->now = c->now;
 	if (engine_apply_change(c->eng, ch, res) == 0)
 		return 0;
-	put_failure(c, res);
+	cmd_put_failure(c, res);
 	return -1;
 }
 
-static int change_simple(struct cmd *c, struct ruleset *next, bool enabled,
+int cmd_change_simple(struct cmd *c, struct ruleset *next, bool enabled,
 			 const char *summary, struct engine_result *res)
 {
 	struct engine_change ch = { .next = *next, .enabled = enabled, .summary = summary };
 
 	ruleset_init(next);     /* consumed by the engine */
-	return change_run(c, &ch, res);
+	return cmd_change_run(c, &ch, res);
 }
 
 /* ---- status, list, export ---- */
@@ -171,7 +148,7 @@ static void cmd_status(struct cmd *c)
 	struct engine_status st;
 	struct strbuf *o = c->out, problem = STRBUF_INIT;
 
-	if (no_args(c) < 0)
+	if (cmd_no_args(c) < 0)
 		return;
 	engine_status(c->eng, &st);
 	status_problem(c, st.problem, &problem);
@@ -213,11 +190,11 @@ static int log_parse(struct cmd *c, struct log_args *a)
 
 	a->n = LOG_DEFAULT_N;
 	for (int i = 0; i < c->argc; i++) {
-		if (arg_split(c->argv[i], key, sizeof(key), &val) < 0) {
-			bad_arg(c, c->argv[i]);
+		if (cmd_arg_split(c->argv[i], key, sizeof(key), &val) < 0) {
+			cmd_bad_arg(c, c->argv[i]);
 			return -1;
 		}
-		if (!strcmp(key, "n") && parse_u64(val, &a->n) == 0 && a->n <= LOG_MAX_N)
+		if (!strcmp(key, "n") && cmd_parse_u64(val, &a->n) == 0 && a->n <= LOG_MAX_N)
 			continue;
 		if (!strcmp(key, "follow") && (!strcmp(val, "true") || !strcmp(val, "false"))) {
 			a->follow = !strcmp(val, "true");
@@ -338,7 +315,7 @@ static void cmd_list(struct cmd *c)
 	const struct ruleset *rs = engine_ruleset(c->eng);
 	struct counters cs;
 
-	if (no_args(c) < 0)
+	if (cmd_no_args(c) < 0)
 		return;
 	read_counters(c, rs, &cs);
 	for (size_t i = 0; i < rs->nrules; i++)
@@ -360,7 +337,7 @@ static void cmd_export(struct cmd *c)
 {
 	const struct ruleset *rs = engine_ruleset(c->eng);
 
-	if (no_args(c) < 0)
+	if (cmd_no_args(c) < 0)
 		return;
 	put_line(c->out, rule_policy_line(RULE_IN, rs->policy_in));
 	put_line(c->out, rule_policy_line(RULE_OUT, rs->policy_out));
@@ -422,8 +399,8 @@ static int add_parse(struct cmd *c, struct ruleset *rs)
 	for (int i = 0; i < c->argc; i++) {
 		struct rule *r;
 
-		if (arg_split(c->argv[i], key, sizeof(key), &val) < 0 || strcmp(key, "rule")) {
-			bad_arg(c, c->argv[i]);
+		if (cmd_arg_split(c->argv[i], key, sizeof(key), &val) < 0 || strcmp(key, "rule")) {
+			cmd_bad_arg(c, c->argv[i]);
 			goto fail;
 		}
 		r = parse_rule_text(val, "<command line>", engine_catalog(c->eng), 0, &dl);
@@ -431,7 +408,7 @@ static int add_parse(struct cmd *c, struct ruleset *rs)
 			fatalx("out of memory");
 	}
 	if (dl.n) {
-		put_diags(c->out, &dl);
+		cmd_put_diags(c->out, &dl);
 		commands_error(c->out, EXIT_FAILED, "EINVAL", "invalid rule%s; nothing changed",
 			       dl.n > 1 ? "s" : "");
 		goto fail;
@@ -490,7 +467,7 @@ static void cmd_add(struct cmd *c)
 	if (nfresh == 0) {
 		ruleset_clear(&next);
 		add_finish(c, fresh, 0, 0);
-	} else if (change_simple(c, &next, engine_enabled(c->eng), sb_str(&sum), &res) == 0) {
+	} else if (cmd_change_simple(c, &next, engine_enabled(c->eng), sb_str(&sum), &res) == 0) {
 		add_finish(c, fresh, nfresh, res.revision);
 	}
 	engine_result_free(&res);
@@ -536,9 +513,9 @@ static int delete_parse(struct cmd *c, uint64_t *ids, size_t *n)
 
 	*n = 0;
 	for (int i = 0; i < c->argc; i++) {
-		if (arg_split(c->argv[i], key, sizeof(key), &val) < 0 || strcmp(key, "id") ||
-		    parse_u64(val, &id) < 0) {
-			bad_arg(c, c->argv[i]);
+		if (cmd_arg_split(c->argv[i], key, sizeof(key), &val) < 0 || strcmp(key, "id") ||
+		    cmd_parse_u64(val, &id) < 0) {
+			cmd_bad_arg(c, c->argv[i]);
 			return -1;
 		}
 		if (!has_id(ids, *n, id))
@@ -583,7 +560,7 @@ static void cmd_delete(struct cmd *c)
 	for (size_t k = 0; k < n; k++)
 		sb_printf(&sum, "%s%" PRIu64, k ? ", " : "", ids[k]);
 	ch.summary = sb_str(&sum);
-	if (change_run(c, &ch, &res) == 0) {
+	if (cmd_change_run(c, &ch, &res) == 0) {
 		proto_begin(c->out, "ok");
 		proto_int(c->out, "deleted", (int64_t)n);
 		proto_int(c->out, "revision", res.revision);
@@ -603,7 +580,7 @@ static void set_enabled(struct cmd *c, bool on)
 	struct engine_result res = { 0 };
 	struct ruleset next;
 
-	if (no_args(c) < 0)
+	if (cmd_no_args(c) < 0)
 		return;
 	if (engine_enabled(c->eng) == on) {
 		proto_begin(c->out, "ok");
@@ -612,7 +589,7 @@ static void set_enabled(struct cmd *c, bool on)
 		return;
 	}
 	engine_copy_state(c->eng, &next);
-	if (change_simple(c, &next, on, on ? "enable" : "disable", &res) == 0) {
+	if (cmd_change_simple(c, &next, on, on ? "enable" : "disable", &res) == 0) {
 		proto_begin(c->out, "ok");
 		proto_int(c->out, "revision", res.revision);
 		proto_end(c->out);
@@ -639,8 +616,8 @@ static int file_args_parse(struct cmd *c, struct file_args *a, bool is_apply)
 
 	a->name = "<stdin>";
 	for (int i = 0; i < c->argc; i++) {
-		if (arg_split(c->argv[i], key, sizeof(key), &val) < 0) {
-			bad_arg(c, c->argv[i]);
+		if (cmd_arg_split(c->argv[i], key, sizeof(key), &val) < 0) {
+			cmd_bad_arg(c, c->argv[i]);
 			return -1;
 		}
 		if (!strcmp(key, "name") && *val)
@@ -649,10 +626,10 @@ static int file_args_parse(struct cmd *c, struct file_args *a, bool is_apply)
 			a->dry_run = true;
 		else if (is_apply && !strcmp(key, "dry-run") && !strcmp(val, "false"))
 			a->dry_run = false;
-		else if (is_apply && !strcmp(key, "confirm") && parse_u64(val, &n) == 0)
+		else if (is_apply && !strcmp(key, "confirm") && cmd_parse_u64(val, &n) == 0)
 			a->confirm = true;
 		else {
-			bad_arg(c, c->argv[i]);
+			cmd_bad_arg(c, c->argv[i]);
 			return -1;
 		}
 	}
@@ -674,7 +651,7 @@ static int parse_body(struct cmd *c, const char *name, struct ruleset *rs, bool 
 	parser_feed(p, c->bodylen ? c->body : "", c->bodylen);
 	if (parser_finish(p, rs, &dl) == 0 && (!validate || engine_validate(c->eng, rs, &dl) == 0))
 		return 0;
-	put_diags(c->out, &dl);
+	cmd_put_diags(c->out, &dl);
 	commands_error(c->out, EXIT_FAILED, "EINVAL", "%s: %zu error%s%s", name, dl.n,
 		       dl.n == 1 ? "" : "s", validate ? "" : "; nothing changed");
 	diag_list_free(&dl);
@@ -898,7 +875,7 @@ static void apply_run(struct cmd *c, const char *name, struct apply_diff *d)
 	ch.summary = sb_str(&d->summary);
 	ch.next = d->next;
 	ruleset_init(&d->next);         /* consumed by the engine */
-	if (change_run(c, &ch, &res) == 0)
+	if (cmd_change_run(c, &ch, &res) == 0)
 		apply_ok(c, d, res.revision, false);
 	engine_result_free(&res);
 }
@@ -923,7 +900,7 @@ static void cmd_apply(struct cmd *c)
 	ruleset_clear(&d.next);
 	diff_build(c, &file, &d);
 	if (a.dry_run && engine_validate(c->eng, &d.next, &dl) < 0) {
-		put_diags(c->out, &dl);
+		cmd_put_diags(c->out, &dl);
 		commands_error(c->out, EXIT_FAILED, "EINVAL", "%s: fwd cannot enforce %s",
 			       a.name, dl.n == 1 ? "this rule" : "these rules");
 	} else if (a.dry_run || (!d.added && !d.removed && !d.policy)) {
@@ -954,6 +931,19 @@ static const struct command commands[] = {
 	{ "list",    cmd_list,    ROLE_ANY,   false },
 	{ "log",     cmd_log,     ROLE_ANY,   false },
 	{ "status",  cmd_status,  ROLE_ANY,   false },
+	/* rule-set safety (cmd_history.c) */
+	{ "confirm",  cmd_confirm,  ROLE_ADMIN, false },
+	{ "history",  cmd_history,  ROLE_ANY,   false },
+	{ "panic",    cmd_panic,    ROLE_ADMIN, false },
+	{ "rollback", cmd_rollback, ROLE_ADMIN, false },
+	/* read-only questions about the policy (cmd_inspect.c) */
+	{ "explain",  cmd_explain,  ROLE_ANY,   false },
+	{ "exposure", cmd_exposure, ROLE_ANY,   false },
+	{ "services", cmd_services, ROLE_ANY,   false },
+	/* prompts (cmd_prompts.c): the handlers check ownership per prompt */
+	{ "answer",   cmd_answer,   ROLE_ANY,   false },
+	{ "prompts",  cmd_prompts,  ROLE_ANY,   false },
+	{ "watch",    cmd_watch,    ROLE_ANY,   false },
 };
 
 static const struct command *command_find(const char *verb)
