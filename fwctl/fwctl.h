@@ -74,5 +74,11 @@ int export_main(struct fwctl *fw, int argc, char **argv);
 int enable_main(struct fwctl *fw, int argc, char **argv);      /* enable disable */
 /* verbs fwctl has no printer for: arguments as given, items as key=value */
 int generic_main(struct fwctl *fw, int argc, char **argv);
+/* history, rollback, confirm, panic (cmd_history.c) */
+int history_main(struct fwctl *fw, int argc, char **argv);
+/* explain, exposure, services (cmd_inspect.c) */
+int inspect_main(struct fwctl *fw, int argc, char **argv);
+/* prompts, answer (cmd_prompts.c) */
+int prompts_main(struct fwctl *fw, int argc, char **argv);
 
 #endif

@@ -1,0 +1,8 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* fwctl history, rollback, confirm, panic: printed generically until they get printers of their own */
+#include "fwctl.h"
+
+int history_main(struct fwctl *fw, int argc, char **argv)
+{
+	return generic_main(fw, argc, argv);
+}
