@@ -1,4 +1,49 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 #ifndef FWD_EXPLAIN_H
 #define FWD_EXPLAIN_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "compile.h"
+#include "rule.h"
+
+/*
+ * Which rule or policy decides a packet, and why: the semantics of SPEC.md
+ * (always-on base rules, then block wins, then allow/limit, then the
+ * policy) evaluated in user space over the same inputs the compiler gets.
+ * Pure: no kernel, no sockets; `fwctl explain`, `fwctl exposure` and the
+ * "this apply would cut your SSH session" warning all use it.
+ */
+struct explain_query {
+	enum rule_dir dir;
+	uint8_t proto;                  /* IPPROTO_TCP/UDP/ICMP/ICMPV6 */
+	uint16_t port;                  /* destination port, host order; 0 = none */
+	int family;                     /* AF_INET/AF_INET6; 0 = unknown (any) */
+	bool has_peer;                  /* the remote address is known */
+	uint8_t peer[16];               /* in: source (from); out: destination (to) */
+	const char *iface;              /* NULL = unknown */
+	bool new_connection;            /* true: a new flow, not established */
+};
+
+enum explain_verdict { EXPLAIN_ACCEPT, EXPLAIN_DROP, EXPLAIN_REJECT };
+
+struct explain_result {
+	enum explain_verdict verdict;
+	const struct rule *rule;        /* the deciding rule, NULL = base or policy */
+	bool by_policy;                 /* decided by `policy in|out` */
+	char why[512];                  /* one or two sentences for the user */
+};
+
+/*
+ * in: the compile input the daemon would compile now (rules, policies,
+ * panic, owner bindings). Returns 0 with out filled, -1 on a query that
+ * makes no sense (message in out->why).
+ */
+int explain_packet(const struct compile_input *in, const struct explain_query *q,
+		   struct explain_result *out);
+
+const char *explain_verdict_name(enum explain_verdict v);
+
 #endif
