@@ -295,6 +295,17 @@ static int parse_meta(struct nflog_event *ev, const struct nflog_attrs *a)
 	return 0;
 }
 
+/*
+ * mnl_nlmsg_ok compares (int)nlmsg_len with len, so a length of 2^31 or more
+ * passes it; mnl_nlmsg_next then steps out of the buffer, or not at all when
+ * the aligned length wraps to 0 (an endless loop). Found by tests/fuzz.
+ */
+static bool nlmsg_fits(const struct nlmsghdr *nlh, size_t len)
+{
+	return len >= sizeof(*nlh) && nlh->nlmsg_len >= sizeof(*nlh) &&
+	       nlh->nlmsg_len <= len;
+}
+
 int nflog_parse(const struct nlmsghdr *nlh, size_t len, struct nflog_event *ev)
 {
 	struct nflog_attrs a;
@@ -310,7 +321,7 @@ int nflog_parse(const struct nlmsghdr *nlh, size_t len, struct nflog_event *ev)
 	 * libmnl walks attributes up to the aligned end of the message: an
 	 * unaligned length would let it read past len. The kernel pads.
 	 */
-	if (!mnl_nlmsg_ok(nlh, (int)len) || nlh->nlmsg_len % MNL_ALIGNTO)
+	if (!nlmsg_fits(nlh, len) || nlh->nlmsg_len % MNL_ALIGNTO)
 		return -1;
 	if (nlh->nlmsg_type != ((NFNL_SUBSYS_ULOG << 8) | NFULNL_MSG_PACKET))
 		return 0;
@@ -508,7 +519,8 @@ static int dispatch(struct nflog *nl, size_t n,
 	struct nflog_event ev;
 	int64_t now = now_ms();
 
-	for (; mnl_nlmsg_ok(nlh, len); nlh = mnl_nlmsg_next(nlh, &len)) {
+	/* not mnl_nlmsg_ok: see nlmsg_fits */
+	for (; len >= 0 && nlmsg_fits(nlh, (size_t)len); nlh = mnl_nlmsg_next(nlh, &len)) {
 		ret = nflog_parse(nlh, (size_t)len, &ev);
 		if (ret < 0)
 			nl->malformed++;

@@ -738,6 +738,25 @@ static void rule_expand(struct line *l)
 	}
 }
 
+/*
+ * The store and `fwctl export` keep a rule as rule_format writes it, which
+ * can be longer than the line it came from (::ff:ffff is written
+ * ::0.255.255.255, a temporary rule gets "for 31535999s"): a line near the
+ * limit must not give a rule that cannot be read back (tests/fuzz).
+ */
+#define FOR_TEXT_MAX 14         /* " for 31535999s": the longest remaining time */
+
+static void check_text_length(struct line *l)
+{
+	char *text = rule_format(l->r, 0);
+	size_t len = strlen(text) + (l->r->duration ? FOR_TEXT_MAX : 0);
+
+	free(text);
+	if (len > GRAMMAR_LINE_MAX)
+		at_err(l, 0, 0, "rule too long once written out (%zu bytes, at most %d)",
+		       len, GRAMMAR_LINE_MAX);
+}
+
 /* ---- policy lines ---- */
 
 static void policy_unknown(struct line *l, const struct token *v, enum rule_dir dir)
@@ -840,6 +859,9 @@ static void parse_rule(struct line *l)
 	if (line_failed(l))
 		return;
 	rule_check(l);
+	if (line_failed(l))
+		return;
+	check_text_length(l);
 	if (line_failed(l))
 		return;
 	rule_expand(l);
