@@ -26,6 +26,7 @@
 #include "log.h"
 #include "nflog.h"
 #include "plan.h"
+#include "prompts.h"
 #include "proto.h"
 #include "store.h"
 #include "tracker.h"
@@ -209,6 +210,17 @@ static bool within_rate(struct droplog *d)
 	return d->in_window++ < DROPLOG_MAX_PER_SEC;
 }
 
+/* dropped by the policy on its way to a listener: its user may decide */
+static void maybe_prompt(const struct nflog_event *ev, const struct log_event *le)
+{
+	if (le->dir != 'i' || le->uid < 0 || !ev->has_ports || !le->reason ||
+	    strncmp(le->reason, "policy", 6) ||
+	    (ev->proto != IPPROTO_TCP && ev->proto != IPPROTO_UDP))
+		return;
+	prompts_blocked(prompts_current(), le->app ? le->app : "", le->uid, ev->proto,
+			ev->dport, ev->family, ev->saddr, le->time_ms);
+}
+
 static void on_event(void *arg, const struct nflog_event *ev)
 {
 	struct droplog *d = arg;
@@ -229,6 +241,7 @@ static void on_event(void *arg, const struct nflog_event *ev)
 		d->kicked = age;
 	}
 	convert(d, ev, &d->buf[d->n++]);
+	maybe_prompt(ev, &d->buf[d->n - 1]);
 	if (d->n == DROPLOG_BATCH)
 		droplog_flush(d);
 }
@@ -317,11 +330,13 @@ static const char *proto_name(uint8_t p, char *buf, size_t len)
 }
 
 static void put_event(struct droplog *d, struct strbuf *out, const char *kind,
-		      const struct log_event *e)
+		      const char *type, const struct log_event *e)
 {
 	char pbuf[8];
 
 	proto_begin(out, kind);
+	if (type)
+		proto_str(out, "type", type);
 	proto_int(out, "id", e->id);
 	proto_int(out, "time", e->time_ms);
 	proto_str(out, "dir", e->dir == 'o' ? "out" : "in");
@@ -342,6 +357,13 @@ int droplog_list(struct droplog *d, size_t limit, int64_t after_id,
 		 const char *kind, struct strbuf *out, int64_t *last,
 		 char *err, size_t errlen)
 {
+	return droplog_list_typed(d, limit, after_id, kind, NULL, out, last, err, errlen);
+}
+
+int droplog_list_typed(struct droplog *d, size_t limit, int64_t after_id,
+		       const char *kind, const char *type, struct strbuf *out,
+		       int64_t *last, char *err, size_t errlen)
+{
 	struct store *s = engine_store(d->eng);
 	struct log_event *v = NULL;
 	size_t n = 0;
@@ -357,7 +379,7 @@ int droplog_list(struct droplog *d, size_t limit, int64_t after_id,
 		return -1;
 	}
 	for (size_t i = 0; i < n; i++) {
-		put_event(d, out, kind, &v[i]);
+		put_event(d, out, kind, type, &v[i]);
 		*last = v[i].id;
 	}
 	store_log_free(v, n);

@@ -65,5 +65,9 @@ int64_t droplog_newest(const struct droplog *d);
 int droplog_list(struct droplog *d, size_t limit, int64_t after_id,
 		 const char *kind, struct strbuf *out, int64_t *last,
 		 char *err, size_t errlen);
+/* the same with type="TYPE" first on each line (watch: type "log") */
+int droplog_list_typed(struct droplog *d, size_t limit, int64_t after_id,
+		       const char *kind, const char *type, struct strbuf *out,
+		       int64_t *last, char *err, size_t errlen);
 
 #endif

@@ -19,6 +19,7 @@
 #include "droplog.h"
 #include "log.h"
 #include "privdrop.h"
+#include "prompts.h"
 #include "proto.h"
 #include "sdnotify.h"
 #include "server.h"
@@ -45,6 +46,7 @@ struct client {
 	bool draining;                  /* sent all, discarding input until EOF */
 	bool dead;
 	bool follow;                    /* `log follow`: events until it leaves */
+	bool watch;                     /* `watch` (also follow): every event */
 	int64_t follow_id;              /* the last event sent to it */
 	size_t drained;
 	int64_t active_ms;              /* last progress, monotonic */
@@ -54,6 +56,8 @@ struct server {
 	struct engine *eng;
 	struct tracker *trk;
 	struct droplog *log;
+	struct prompts *prompts;
+	uint64_t status_sig;            /* what watchers last heard of the rules */
 	char *path;
 	bool bound;                     /* the socket file is ours to unlink */
 	int lfd, sfd;
@@ -353,6 +357,8 @@ static void client_run(struct server *s, struct client *c, char **argv, int argc
 	if (after >= 0) {
 		c->follow = true;
 		c->follow_id = after;
+		/* the verb alone tells a watch from a log follow */
+		c->watch = argc >= 2 && !strcmp(argv[1], "watch");
 	}
 	if (c->out.len > SERVER_MAX_OUTPUT) {
 		log_warnx("closing uid %u pid %d: response of %zu bytes over the limit",
@@ -555,6 +561,8 @@ static int next_timeout(struct server *s)
 		t = earliest(t, due - now);
 	if ((due = droplog_deadline(s->log)))
 		t = earliest(t, due - now);
+	if ((due = prompts_deadline(s->prompts)))
+		t = earliest(t, due - now);
 	if (s->watchdog_ms)
 		t = earliest(t, s->watchdog_due - now);
 	if (t < 0)
@@ -595,12 +603,67 @@ static void feed_followers(struct server *s)
 		    c->out.len >= SERVER_FOLLOW_BACKLOG)
 			continue;
 		/* sent in the next round, when poll says the client can take it */
-		got = droplog_list(s->log, SERVER_FOLLOW_BATCH, c->follow_id, "event",
-				   &c->out, &c->follow_id, err, sizeof(err));
+		got = droplog_list_typed(s->log, SERVER_FOLLOW_BATCH, c->follow_id, "event",
+					 c->watch ? "log" : NULL, &c->out, &c->follow_id,
+					 err, sizeof(err));
 		if (got < 0)
 			client_fatal(c, EXIT_FAILED, "EIO", err);
 		else if (got == 0)
 			c->follow_id = newest;  /* nothing there after all: no spinning */
+	}
+}
+
+/* ---- watch: prompts and changes for the clients that watch ---- */
+
+static void on_prompt_event(void *arg, int64_t owner, const char *line, size_t len)
+{
+	struct server *s = arg;
+
+	for (size_t i = 0; i < s->n; i++) {
+		struct client *c = s->c[i];
+
+		if (!c->watch || c->dead || c->closing ||
+		    (owner >= 0 && !prompts_may_see(s->prompts, &c->peer, owner)))
+			continue;
+		/* a watcher that never reads is closed, not fed forever */
+		if (c->out.len > SERVER_MAX_OUTPUT)
+			c->dead = true;
+		else
+			sb_add(&c->out, line, len);
+	}
+}
+
+/* changes a watcher should refetch status and the rules for: cheap to take */
+static uint64_t status_signature(struct server *s)
+{
+	const struct ruleset *rs = engine_ruleset(s->eng);
+	uint64_t sig = rs->nrules * 0x9e3779b97f4a7c15ull;
+
+	sig ^= (uint64_t)engine_enabled(s->eng) << 1 | (uint64_t)rs->policy_in << 2 |
+	       (uint64_t)rs->policy_out << 4;
+	for (size_t i = 0; i < rs->nrules; i++)
+		sig = sig * 31 + rs->rules[i]->id;
+	return sig;
+}
+
+static void watch_round(struct server *s)
+{
+	uint64_t sig = status_signature(s);
+	size_t watchers = 0;
+
+	for (size_t i = 0; i < s->n; i++)
+		watchers += s->c[i]->watch;
+	prompts_set_watchers(s->prompts, watchers);
+	prompts_tick(s->prompts);
+	if (sig != s->status_sig) {
+		struct strbuf sb = STRBUF_INIT;
+
+		s->status_sig = sig;
+		proto_begin(&sb, "event");
+		proto_str(&sb, "type", "status");
+		proto_end(&sb);
+		on_prompt_event(s, -1, sb.buf, sb.len);
+		sb_free(&sb);
 	}
 }
 
@@ -658,6 +721,8 @@ static void poll_round(struct server *s, struct pollfd *pfd)
 	exp = engine_next_expiry(s->eng);
 	if (exp && exp <= (int64_t)time(NULL))
 		engine_expire(s->eng, time(NULL));
+	/* last: answers, expiries and blocked packets of this round are told */
+	watch_round(s);
 }
 
 static void server_loop(struct server *s)
@@ -773,6 +838,8 @@ static void server_stop(struct server *s)
 	if (s->sfd >= 0)
 		close(s->sfd);
 	droplog_free(s->log);
+	prompts_set_current(NULL);
+	prompts_free(s->prompts);
 	tracker_free(s->trk);
 	engine_free(s->eng);
 	free(s->path);
@@ -820,6 +887,11 @@ int server_main(const struct fwd_options *o)
 	s.trk = tracker_new(s.eng);
 	if (engine_start(s.eng) < 0)
 		goto out;
+	s.prompts = prompts_new(s.eng, s.trk);
+	prompts_set_notify(s.prompts, on_prompt_event, &s);
+	prompts_set_current(s.prompts);
+	prompts_boot_cleanup(s.prompts);
+	s.status_sig = status_signature(&s);
 	s.log = droplog_new(s.eng, s.trk);
 	if (listener_open(&s) < 0)
 		goto out;

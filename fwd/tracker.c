@@ -35,6 +35,7 @@
 #include "listeners.h"
 #include "log.h"
 #include "procmap.h"
+#include "prompts.h"
 #include "strbuf.h"
 #include "tracker.h"
 
@@ -52,6 +53,7 @@ struct tsock {
 	int64_t checked_ms;     /* last lookup, 0 = never */
 	unsigned tries;         /* lookups without a definite answer */
 	bool warned;
+	bool seen;              /* known to prompts: new listeners are raised once */
 };
 
 struct pw_ent {
@@ -309,9 +311,36 @@ static struct tsock *scan_merge(struct tracker *t, const struct listener *l, siz
 		v[i].checked_ms = old->checked_ms;
 		v[i].tries = old->tries;
 		v[i].warned = old->warned;
+		v[i].seen = old->seen;
 		old->exe = NULL;
 	}
 	return v;
+}
+
+/*
+ * A program that starts listening beyond loopback is asked about at once
+ * (prompts.c decides whether it needs asking). What the first scan finds,
+ * and whatever is found while nobody wants prompts, was there before:
+ * those are asked about when a packet to them is blocked.
+ */
+static void new_listeners(struct tracker *t)
+{
+	struct prompts *p = prompts_current();
+	bool raise = t->scans > 0 && prompts_wanted(p);
+	char exe[4096 + 16];
+
+	for (size_t i = 0; i < t->ns; i++) {
+		struct tsock *s = &t->s[i];
+
+		if (s->seen || s->loopback || s->st == OWNER_NOT_FOUND)
+			continue;
+		s->seen = true;
+		if (!raise)
+			continue;
+		snprintf(exe, sizeof(exe), "%s%s", s->exe ? s->exe : "",
+			 s->st == OWNER_DELETED ? " (deleted)" : "");
+		prompts_listening(p, exe, s->l.uid, s->l.proto, s->l.port, s->l.family);
+	}
 }
 
 static int scan(struct tracker *t)
@@ -333,6 +362,7 @@ static int scan(struct tracker *t)
 	t->s = v;
 	t->ns = n;
 	resolve(t, start / 1000);
+	new_listeners(t);
 	t->scan_us = mono_us() - start;
 	t->scans++;
 	return 0;
@@ -574,7 +604,8 @@ int64_t tracker_deadline(struct tracker *t)
 		t->recheck = false;
 		t->active = engine_enabled(t->eng) && has_tracked(engine_ruleset(t->eng));
 	}
-	if (!t->active)
+	/* prompts need new listeners seen: the idle cost is one dump a second */
+	if (!t->active && !prompts_wanted(prompts_current()))
 		return 0;
 	return t->scan_ms ? t->scan_ms + TRACKER_POLL_MS : 1;
 }
@@ -659,4 +690,40 @@ void tracker_stats(struct tracker *t, struct tracker_stats *st)
 	st->problem = t->pm_failing && !t->problem.len ? "program lookup failing: the "
 		      "/proc helper does not answer, so app rules allow nothing (see "
 		      "fwd's log)" : sb_str(&t->problem);
+}
+
+/* ---- the listener list of fwctl exposure (cmd_inspect.c) ---- */
+
+int tracker_sockets(struct tracker *t, int64_t max_age_ms, struct listener **ls,
+		    char ***exe, size_t *n)
+{
+	tracker_kick(t, max_age_ms);
+	*ls = NULL;
+	*exe = NULL;
+	*n = 0;
+	if (!t->scans)
+		return -1;
+	*ls = xcalloc(t->ns + 1, sizeof(**ls));
+	*exe = xcalloc(t->ns + 1, sizeof(**exe));
+	for (size_t i = 0; i < t->ns; i++) {
+		const struct tsock *s = &t->s[i];
+		struct strbuf sb = STRBUF_INIT;
+
+		(*ls)[i] = s->l;
+		if (s->exe)
+			sb_printf(&sb, "%s%s", s->exe,
+				  s->st == OWNER_DELETED ? " (deleted)" : "");
+		(*exe)[i] = sb.len ? sb_steal(&sb) : xstrdup("");
+		sb_free(&sb);
+	}
+	*n = t->ns;
+	return 0;
+}
+
+void tracker_sockets_free(struct listener *ls, char **exe, size_t n)
+{
+	for (size_t i = 0; exe && i < n; i++)
+		free(exe[i]);
+	free(exe);
+	free(ls);
 }

@@ -262,7 +262,7 @@ static void send_answer(struct tui *t, const struct tui_prompt *p, bool later)
 	snprintf(what, sizeof(what), "%s %s %s", ps.choice[G_VERDICT] ? "denied" :
 		 "allowed", *p->app ? p->app : "the program",
 		 ps.choice[G_FROM] ? "from anywhere" : "from the local network");
-	r = conn_request(t, later ? 2 : 6, argv, NULL, on_answer);
+	r = conn_request(t, later ? 3 : 6, argv, NULL, on_answer);
 	if (!r)
 		return;
 	r->a = p->id;

@@ -203,7 +203,8 @@ expect_gone "the prompt answered elsewhere leaves the TUI" mine "$(dialog_re 910
 expect_tcp "9102 open while the answer lasts" "$PEER" "$H4" 9102 open
 gone=
 for _ in $(seq 100); do
-	prompt_rules | grep -q 9102 || { gone=1; break; }
+	# answered with fwctl: the whole program (app3), no port in the rule
+	prompt_rules | grep -q app3 || { gone=1; break; }
 	sleep 0.1
 done
 expect_eq "the temporary rule expires" 1 "$gone"
