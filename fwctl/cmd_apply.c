@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "fwctl.h"
@@ -155,6 +156,12 @@ static void apply_item(struct fwctl *fw, const struct message *m, void *arg)
 	struct strbuf line = STRBUF_INIT;
 	const char *change = msg_str(m, "change", "?"), *cell;
 
+	/* a warning is for the person at the keyboard, not for the diff */
+	if (msg_get(m, "warning")) {
+		out_flush();
+		fprintf(stderr, "fwctl: warning: %s\n", msg_str(m, "warning", ""));
+		return;
+	}
 	/* a policy is changed, not added or removed: marked "~" */
 	sb_printf(&line, "%s %s", strcmp(change, "policy") == 0 ? "~" : change,
 		  msg_str(m, "rule", "?"));
@@ -177,6 +184,18 @@ static void apply_summary(const struct message *ok)
 	else
 		out_line("applied: +%" PRId64 " -%" PRId64 ", revision %" PRId64,
 			 added, removed, rev);
+	if (rev && msg_get(ok, "confirm_deadline")) {
+		time_t t = (time_t)msg_int(ok, "confirm_deadline", 0);
+		int64_t left = (int64_t)(t - time(NULL));
+		char when[32];
+		struct tm tm;
+
+		if (!localtime_r(&t, &tm) || !strftime(when, sizeof(when), "%H:%M:%S", &tm))
+			snprintf(when, sizeof(when), "?");
+		out_line("run 'fwctl confirm' before %s (in %" PRId64 " s) to keep it; "
+			 "otherwise fwd rolls back to revision %" PRId64, when,
+			 left > 0 ? left : 0, msg_int(ok, "rollback_to", 0));
+	}
 }
 
 int apply_main(struct fwctl *fw, int argc, char **argv)
@@ -197,6 +216,9 @@ int apply_main(struct fwctl *fw, int argc, char **argv)
 	request_arg(&rq, "dry-run=%s", o.dry_run ? "true" : "false");
 	if (o.confirm)
 		request_arg(&rq, "confirm=%" PRId64, o.confirm);
+	/* lets fwd warn when the new set would lock this SSH login out */
+	if (getenv("SSH_CONNECTION") && *getenv("SSH_CONNECTION"))
+		request_arg(&rq, "ssh=%s", getenv("SSH_CONNECTION"));
 	rq.on_item = apply_item;
 	out_obj_begin(NULL);
 	out_list_begin("changes", NULL, 1);

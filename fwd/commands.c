@@ -1,5 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
+#include <arpa/inet.h>
 #include <errno.h>
+#include <netinet/in.h>
 #include <inttypes.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -355,6 +357,33 @@ static void cmd_export(struct cmd *c)
 
 /* ---- add, delete ---- */
 
+static bool same_prefix(bool has_a, const struct addr_prefix *a, bool has_b,
+			const struct addr_prefix *b)
+{
+	if (has_a != has_b)
+		return false;
+	if (!has_a)
+		return true;
+	return a->family == b->family && a->len == b->len &&
+	       !memcmp(a->addr, b->addr, a->family == AF_INET ? 4 : 16);
+}
+
+/*
+ * Rules that differ here have different canonical text: a cheap test that
+ * spares formatting every rule of a large set on each add.
+ */
+static bool may_be_same(const struct rule *a, const struct rule *b)
+{
+	/* not the ports: the text writes them normalized (sorted, merged) */
+	if (a->action != b->action || a->dir != b->dir || a->protos != b->protos ||
+	    a->log != b->log || !a->service != !b->service ||
+	    !a->iface != !b->iface || !a->app != !b->app || !a->comment != !b->comment ||
+	    a->has_user != b->has_user || a->has_group != b->has_group)
+		return false;
+	return same_prefix(a->has_from, &a->from, b->has_from, &b->from) &&
+	       same_prefix(a->has_to, &a->to, b->has_to, &b->to);
+}
+
 /* an existing permanent rule with the same text: adding it again is a no-op */
 static const struct rule *find_same(const struct ruleset *rs, const struct rule *r)
 {
@@ -367,7 +396,8 @@ static const struct rule *find_same(const struct ruleset *rs, const struct rule 
 	for (size_t i = 0; i < rs->nrules && !hit; i++) {
 		char *u;
 
-		if (rs->rules[i]->expires || rs->rules[i]->duration)
+		if (rs->rules[i]->expires || rs->rules[i]->duration ||
+		    !may_be_same(r, rs->rules[i]))
 			continue;
 		u = rule_format(rs->rules[i], 0);
 		if (!strcmp(t, u))
@@ -434,42 +464,52 @@ static void add_finish(struct cmd *c, struct rule **fresh, size_t nfresh, int64_
 	proto_end(c->out);
 }
 
+/* the first of fresh[0..n) with r's text: `add X X` adds X once */
+static bool fresh_has(struct rule **fresh, size_t n, const struct rule *r)
+{
+	struct ruleset rs = { .rules = fresh, .nrules = n };
+
+	return find_same(&rs, r) != NULL;
+}
+
 static void cmd_add(struct cmd *c)
 {
-	struct ruleset in, next;
+	struct ruleset in;
+	struct engine_change ch = { .enabled = engine_enabled(c->eng) };
 	struct engine_result res = { 0 };
 	struct strbuf sum = STRBUF_INIT;
 	struct rule **fresh;
 	size_t nfresh = 0;
 
 	ruleset_init(&in);
+	ruleset_init(&ch.next);
 	if (add_parse(c, &in) < 0) {
 		ruleset_clear(&in);
 		return;
 	}
 	fresh = xcalloc(in.nrules, sizeof(*fresh));
-	engine_copy_state(c->eng, &next);
 	for (size_t i = 0; i < in.nrules; i++) {
-		const struct rule *old = find_same(&next, in.rules[i]);
+		const struct rule *old = find_same(engine_ruleset(c->eng), in.rules[i]);
 
-		if (old) {
+		if (old || fresh_has(fresh, nfresh, in.rules[i])) {
 			log_info("uid %u: 'add' skips a rule already in force: %s",
 				 (unsigned)c->peer->uid, c->argv[i] + 5);
 			continue;
 		}
 		fresh[nfresh] = rule_dup(in.rules[i]);
 		fresh[nfresh]->origin = ORIGIN_ADMIN;
-		fresh[nfresh]->id = 0;
-		if (ruleset_append(&next, fresh[nfresh++]) < 0)
-			fatalx("out of memory");
+		fresh[nfresh++]->id = 0;
 	}
 	sb_printf(&sum, "add %zu rule%s", nfresh, nfresh == 1 ? "" : "s");
-	if (nfresh == 0) {
-		ruleset_clear(&next);
+	ch.summary = sb_str(&sum);
+	ch.uid = c->peer->uid;
+	ch.now = c->now;
+	if (nfresh == 0)
 		add_finish(c, fresh, 0, 0);
-	} else if (cmd_change_simple(c, &next, engine_enabled(c->eng), sb_str(&sum), &res) == 0) {
+	else if (engine_apply_delta(c->eng, &ch, fresh, nfresh, NULL, 0, &res) < 0)
+		cmd_put_failure(c, &res);
+	else
 		add_finish(c, fresh, nfresh, res.revision);
-	}
 	engine_result_free(&res);
 	sb_free(&sum);
 	free(fresh);
@@ -490,6 +530,36 @@ static bool has_id(const uint64_t *ids, size_t n, uint64_t id)
 		if (ids[i] == id)
 			return true;
 	return false;
+}
+
+static const struct rule *find_rule(const struct ruleset *rs, uint64_t id)
+{
+	for (size_t i = 0; i < rs->nrules; i++)
+		if (rs->rules[i]->id == id)
+			return rs->rules[i];
+	return NULL;
+}
+
+/*
+ * An admin deletes any rule; another user only the prompt rules they made
+ * themselves (their own answers), and only while user prompts are on.
+ */
+static int delete_allowed(struct cmd *c, uint64_t id)
+{
+	const struct rule *r;
+
+	if (auth_is_admin(c->peer))
+		return 0;
+	r = find_rule(engine_ruleset(c->eng), id);
+	if (engine_config(c->eng)->user_prompts && r && r->origin == ORIGIN_PROMPT &&
+	    r->owner == c->peer->uid)
+		return 0;
+	log_warnx("permission denied: uid %u (pid %d) may not delete rule %" PRIu64,
+		  (unsigned)c->peer->uid, (int)c->peer->pid, id);
+	commands_error(c->out, EXIT_DENIED, "EPERM", "permission denied: 'delete' of rule %"
+		       PRIu64 " needs root or membership in group %s (other users may "
+		       "delete only the prompt rules they made)", id, auth_admin_group());
+	return -1;
 }
 
 static bool is_skipped(const struct engine *e, uint64_t id)
@@ -531,6 +601,9 @@ static int delete_parse(struct cmd *c, uint64_t *ids, size_t *n)
 				       "; nothing deleted (see fwctl list)", ids[j]);
 			return -1;
 		}
+	for (size_t j = 0; j < *n; j++)
+		if (delete_allowed(c, ids[j]) < 0)
+			return -1;
 	return 0;
 }
 
@@ -541,18 +614,11 @@ static void cmd_delete(struct cmd *c)
 	struct engine_change ch = { .enabled = engine_enabled(c->eng), .drop_skipped = skipped };
 	struct engine_result res = { 0 };
 	struct strbuf sum = STRBUF_INIT;
-	size_t n, j = 0;
+	size_t n;
 
+	ruleset_init(&ch.next);
 	if (delete_parse(c, ids, &n) < 0)
 		goto out;
-	engine_copy_state(c->eng, &ch.next);
-	for (size_t i = 0; i < ch.next.nrules; i++) {
-		if (has_id(ids, n, ch.next.rules[i]->id))
-			rule_free(ch.next.rules[i]);
-		else
-			ch.next.rules[j++] = ch.next.rules[i];
-	}
-	ch.next.nrules = j;
 	for (size_t k = 0; k < n; k++)
 		if (is_skipped(c->eng, ids[k]))
 			skipped[ch.ndrop_skipped++] = ids[k];
@@ -560,7 +626,11 @@ static void cmd_delete(struct cmd *c)
 	for (size_t k = 0; k < n; k++)
 		sb_printf(&sum, "%s%" PRIu64, k ? ", " : "", ids[k]);
 	ch.summary = sb_str(&sum);
-	if (cmd_change_run(c, &ch, &res) == 0) {
+	ch.uid = c->peer->uid;
+	ch.now = c->now;
+	if (engine_apply_delta(c->eng, &ch, NULL, 0, ids, n, &res) < 0) {
+		cmd_put_failure(c, &res);
+	} else {
 		proto_begin(c->out, "ok");
 		proto_int(c->out, "deleted", (int64_t)n);
 		proto_int(c->out, "revision", res.revision);
@@ -605,8 +675,12 @@ static void cmd_disable(struct cmd *c) { set_enabled(c, false); }
 struct file_args {
 	const char *name;
 	bool dry_run;
-	bool confirm;
+	uint64_t confirm;       /* seconds, 0 = none */
+	const char *ssh;        /* $SSH_CONNECTION of the admin's shell */
 };
+
+/* an apply --confirm waits at most a day: a typo must not arm a week */
+#define CONFIRM_MAX_SECS 86400
 
 static int file_args_parse(struct cmd *c, struct file_args *a, bool is_apply)
 {
@@ -626,8 +700,11 @@ static int file_args_parse(struct cmd *c, struct file_args *a, bool is_apply)
 			a->dry_run = true;
 		else if (is_apply && !strcmp(key, "dry-run") && !strcmp(val, "false"))
 			a->dry_run = false;
-		else if (is_apply && !strcmp(key, "confirm") && cmd_parse_u64(val, &n) == 0)
-			a->confirm = true;
+		else if (is_apply && !strcmp(key, "confirm") && cmd_parse_u64(val, &n) == 0 &&
+			 n <= CONFIRM_MAX_SECS)
+			a->confirm = n;
+		else if (is_apply && !strcmp(key, "ssh"))
+			a->ssh = val;
 		else {
 			cmd_bad_arg(c, c->argv[i]);
 			return -1;
@@ -848,23 +925,31 @@ static void diff_build(struct cmd *c, const struct ruleset *file, struct apply_d
 
 static void apply_ok(struct cmd *c, struct apply_diff *d, int64_t rev, bool dry_run)
 {
+	int64_t deadline = 0, back = rev ? engine_confirm_pending(c->eng, &deadline) : 0;
+
 	sb_add(c->out, d->items.buf ? d->items.buf : "", d->items.len);
 	proto_begin(c->out, "ok");
 	proto_int(c->out, "added", (int64_t)d->added);
 	proto_int(c->out, "removed", (int64_t)d->removed);
 	proto_int(c->out, "revision", rev);
 	proto_bool(c->out, "dry_run", dry_run);
+	if (back) {
+		proto_int(c->out, "confirm_deadline", deadline);
+		proto_int(c->out, "rollback_to", back);
+	}
 	proto_end(c->out);
 }
 
-static void apply_run(struct cmd *c, const char *name, struct apply_diff *d)
+static void apply_run(struct cmd *c, const struct file_args *a, struct apply_diff *d)
 {
 	struct engine_result res = { 0 };
 	const struct ruleset *cur = engine_ruleset(c->eng);
+	const char *name = a->name;
 	struct engine_change ch = {
 		.drop_skipped = d->drop,
 		.ndrop_skipped = d->ndrop,
 		.enabled = engine_enabled(c->eng),
+		.confirm_secs = (int64_t)a->confirm,
 	};
 
 	sb_printf(&d->summary, "apply %s: +%zu -%zu", name, d->added, d->removed);
@@ -872,12 +957,58 @@ static void apply_run(struct cmd *c, const char *name, struct apply_diff *d)
 		sb_printf(&d->summary, ", %s", rule_policy_line(RULE_IN, d->next.policy_in));
 	if (d->next.policy_out != cur->policy_out)
 		sb_printf(&d->summary, ", %s", rule_policy_line(RULE_OUT, d->next.policy_out));
+	if (a->confirm)
+		sb_printf(&d->summary, " (confirm within %" PRIu64 " s)", a->confirm);
 	ch.summary = sb_str(&d->summary);
 	ch.next = d->next;
 	ruleset_init(&d->next);         /* consumed by the engine */
 	if (cmd_change_run(c, &ch, &res) == 0)
 		apply_ok(c, d, res.revision, false);
 	engine_result_free(&res);
+}
+
+/*
+ * The admin's own session: $SSH_CONNECTION is "CLIENT_IP CLIENT_PORT
+ * SERVER_IP SERVER_PORT". The established session itself survives a rule
+ * set that closes the port (conntrack), the next login does not.
+ */
+static void apply_ssh_warning(struct cmd *c, const char *ssh, const struct ruleset *next)
+{
+	struct explain_query q = { .dir = RULE_IN, .proto = IPPROTO_TCP,
+				   .new_connection = true, .has_peer = true };
+	struct explain_result er = { 0 };
+	char client[64], server[64];
+	unsigned cport, sport;
+	struct strbuf w = STRBUF_INIT;
+
+	if (!ssh || !*ssh)
+		return;
+	if (sscanf(ssh, "%63s %u %63s %u", client, &cport, server, &sport) != 4 ||
+	    sport == 0 || sport > 65535 || cport > 65535) {
+		log_warnx("apply: ignoring a malformed ssh='%s'", ssh);
+		return;
+	}
+	q.port = (uint16_t)sport;
+	if (inet_pton(AF_INET, client, q.peer) == 1)
+		q.family = AF_INET;
+	else if (inet_pton(AF_INET6, client, q.peer) == 1)
+		q.family = AF_INET6;
+	else
+		return;
+	if (engine_explain(c->eng, next, &q, &er) < 0) {
+		sb_printf(&w, "cannot tell whether this rule set keeps SSH from %s to port "
+			  "%u open (%s); consider --confirm", client, sport, er.why);
+	} else if (er.verdict != EXPLAIN_ACCEPT) {
+		sb_printf(&w, "this rule set blocks new SSH connections from %s to port %u "
+			  "(the session you are using now stays up until it closes); "
+			  "consider --confirm", client, sport);
+	}
+	if (w.len) {
+		proto_begin(c->out, "item");
+		proto_str(c->out, "warning", sb_str(&w));
+		proto_end(c->out);
+	}
+	sb_free(&w);
 }
 
 static void cmd_apply(struct cmd *c)
@@ -891,14 +1022,17 @@ static void cmd_apply(struct cmd *c)
 	ruleset_init(&d.next);
 	if (file_args_parse(c, &a, true) < 0)
 		goto out;
-	if (a.confirm) {
-		commands_error(c->out, EXIT_FAILED, "ENOTSUP", "--confirm is not supported yet");
+	if (a.confirm && !a.dry_run && engine_confirm_pending(c->eng, NULL)) {
+		commands_error(c->out, EXIT_FAILED, "EBUSY", "a change applied with "
+			       "--confirm is still waiting: run 'fwctl confirm' to keep it "
+			       "(or 'fwctl rollback REV'), then apply again");
 		goto out;
 	}
 	if (parse_body(c, a.name, &file, false) < 0)
 		goto out;
 	ruleset_clear(&d.next);
 	diff_build(c, &file, &d);
+	apply_ssh_warning(c, a.ssh, &d.next);
 	if (a.dry_run && engine_validate(c->eng, &d.next, &dl) < 0) {
 		cmd_put_diags(c->out, &dl);
 		commands_error(c->out, EXIT_FAILED, "EINVAL", "%s: fwd cannot enforce %s",
@@ -907,7 +1041,7 @@ static void cmd_apply(struct cmd *c)
 		/* an identical rule set records no revision and leaves the kernel */
 		apply_ok(c, &d, 0, a.dry_run);
 	} else {
-		apply_run(c, a.name, &d);
+		apply_run(c, &a, &d);
 	}
 out:
 	diag_list_free(&dl);
@@ -924,7 +1058,8 @@ static const struct command commands[] = {
 	{ "add",     cmd_add,     ROLE_ADMIN, false },
 	{ "apply",   cmd_apply,   ROLE_ADMIN, true  },
 	{ "check",   cmd_check,   ROLE_ANY,   true  },
-	{ "delete",  cmd_delete,  ROLE_ADMIN, false },
+	/* delete: the handler checks per rule (users may delete their prompt rules) */
+	{ "delete",  cmd_delete,  ROLE_ANY,   false },
 	{ "disable", cmd_disable, ROLE_ADMIN, false },
 	{ "enable",  cmd_enable,  ROLE_ADMIN, false },
 	{ "export",  cmd_export,  ROLE_ANY,   false },

@@ -34,11 +34,16 @@ struct engine {
 	char *db_problem;               /* why the store is unusable */
 	struct strbuf rule_problem;     /* stored block rules not enforced */
 	struct strbuf compile_problem;  /* stored rules that did not compile */
+	struct strbuf write_problem;    /* the last change could not be stored */
 	struct strbuf status_text;
 	struct nft *nft;
 	struct plan *plan;              /* the current state, compiled */
 	struct ruleset rs;              /* the current state */
 	bool enabled;
+	bool panic;                     /* only loopback: `fwctl panic on` */
+	int64_t confirm_rev;            /* a pending `apply --confirm` returns here */
+	int64_t confirm_deadline;       /* ... at this unix second; 0 = none */
+	int64_t confirm_secs;
 	int64_t revision;
 	int64_t expiry_retry;           /* after a failed expiry, not before */
 	struct engine_skipped *skipped; /* stored rules that no longer parse */
@@ -75,24 +80,59 @@ static int load_catalog(const struct fwd_options *o, struct catalog *cat,
 	return rc;
 }
 
+static void compile_input_of(struct engine *e, const struct ruleset *rs, bool panic,
+			     int64_t now, const struct owner_binding *bind,
+			     size_t nbind, struct compile_input *in)
+{
+	memset(in, 0, sizeof(*in));
+	in->table = e->opts->table;
+	in->policy_in = rs->policy_in;
+	in->policy_out = rs->policy_out;
+	in->rules = (const struct rule *const *)rs->rules;
+	in->nrules = rs->nrules;
+	in->panic = panic;
+	in->now = now;
+	in->log_group = e->cfg.log_group;
+	in->bindings = bind;
+	in->nbindings = nbind;
+}
+
+static struct plan *compile_panic(struct engine *e, const struct ruleset *rs,
+				  bool panic, int64_t now,
+				  const struct owner_binding *bind, size_t nbind,
+				  struct diag_list *diags)
+{
+	struct compile_input in;
+
+	compile_input_of(e, rs, panic, now, bind, nbind, &in);
+	return plan_compile(&in, diags);
+}
+
 static struct plan *compile_state(struct engine *e, const struct ruleset *rs,
 				  int64_t now, const struct owner_binding *bind,
 				  size_t nbind, struct diag_list *diags)
 {
-	struct compile_input in = {
-		.table = e->opts->table,
-		.policy_in = rs->policy_in,
-		.policy_out = rs->policy_out,
-		.rules = (const struct rule *const *)rs->rules,
-		.nrules = rs->nrules,
-		.panic = false,
-		.now = now,
-		.log_group = e->cfg.log_group,
-		.bindings = bind,
-		.nbindings = nbind,
-	};
+	return compile_panic(e, rs, e->panic, now, bind, nbind, diags);
+}
 
-	return plan_compile(&in, diags);
+/*
+ * Weak while fwd/explain.c is being written in parallel: a binary without
+ * the evaluator links, and the SSH check then says it cannot tell.
+ */
+#pragma weak explain_packet
+
+int engine_explain(struct engine *e, const struct ruleset *rs,
+		   const struct explain_query *q, struct explain_result *out)
+{
+	struct compile_input in;
+
+	if (!explain_packet) {
+		snprintf(out->why, sizeof(out->why), "this fwd has no policy evaluator");
+		return -1;
+	}
+
+	compile_input_of(e, rs, e->panic, time(NULL), e->bind, e->nbind, &in);
+	return explain_packet(&in, q, out);
 }
 
 /* the sockets the owner rules of rs apply to now; none without a tracker */
@@ -139,7 +179,7 @@ static int parse_rule_file(const char *path, const struct catalog *cat,
 	return parser_finish(p, rs, dl);
 }
 
-static int put_rule(struct store *s, struct rule *r)
+static int put_rule(struct store *s, struct rule *r, int64_t rev)
 {
 	struct stored_rule sr = {
 		.text = rule_format(r, 0),
@@ -148,6 +188,7 @@ static int put_rule(struct store *s, struct rule *r)
 		.expires = r->expires,
 		.duration = r->duration,
 		.owner = r->owner,
+		.added_rev = rev,
 	};
 	int rc = store_insert_rule(s, &sr, &r->id);
 
@@ -158,12 +199,19 @@ static int put_rule(struct store *s, struct rule *r)
 static int seed_write(struct engine *e, struct ruleset *rs, int64_t now)
 {
 	struct strbuf sum = STRBUF_INIT;
-	char *text = NULL;
+	struct revision rv = {
+		.time = now, .policy_in = rs->policy_in,
+		.policy_out = rs->policy_out, .enabled = true,
+	};
 	int64_t rev;
 	int rc = -1;
 
 	if (store_begin(e->store) < 0)
 		return -1;
+	sb_printf(&sum, "initial policy from %s", e->opts->default_rules);
+	rv.summary = sum.buf;
+	if (store_add_revision(e->store, &rv, &rev) < 0)
+		goto out;
 	for (size_t i = 0; i < rs->nrules; i++) {
 		struct rule *r = rs->rules[i];
 
@@ -171,22 +219,17 @@ static int seed_write(struct engine *e, struct ruleset *rs, int64_t now)
 		r->created = now;
 		r->expires = r->duration ? now + (int64_t)r->duration : 0;
 		r->owner = 0;
-		if (put_rule(e->store, r) < 0)
+		if (put_rule(e->store, r, rev) < 0)
 			goto out;
 	}
 	if (store_set(e->store, "policy-in", rule_policy_name(rs->policy_in)) < 0 ||
 	    store_set(e->store, "policy-out", rule_policy_name(rs->policy_out)) < 0 ||
 	    store_set(e->store, "initialized", "1") < 0)
 		goto out;
-	text = engine_export_text(rs, now, false);
-	sb_printf(&sum, "initial policy from %s", e->opts->default_rules);
-	if (store_add_revision(e->store, 0, now, sb_str(&sum), text, &rev) < 0)
-		goto out;
 	rc = store_commit(e->store);
 out:
 	if (rc < 0)
 		store_rollback(e->store);
-	free(text);
 	sb_free(&sum);
 	return rc;
 }
@@ -230,15 +273,46 @@ static int policy_parse(const char *s, enum rule_policy *p)
 	return -1;
 }
 
+static int64_t setting_int(struct engine *e, const char *key)
+{
+	char *v = NULL;
+	int64_t n = 0;
+
+	if (store_get(e->store, key, &v) == 1)
+		n = strtoll(v, NULL, 10);
+	free(v);
+	return n;
+}
+
+/* a pending `apply --confirm` survives a restart: re-armed, or done at once */
+static void load_confirm(struct engine *e)
+{
+	e->confirm_rev = setting_int(e, "confirm-rev");
+	e->confirm_deadline = setting_int(e, "confirm-deadline");
+	e->confirm_secs = setting_int(e, "confirm-secs");
+	if (!e->confirm_rev || !e->confirm_deadline)
+		e->confirm_rev = e->confirm_deadline = 0;
+	else
+		log_info("a change applied with --confirm awaits confirmation; without "
+			 "it, fwd rolls back to revision %" PRId64 " at %" PRId64,
+			 e->confirm_rev, e->confirm_deadline);
+}
+
 static int load_settings(struct engine *e)
 {
-	char *in = NULL, *out = NULL, *en = NULL;
+	char *in = NULL, *out = NULL, *en = NULL, *pa = NULL;
 	int rc = -1;
 
 	if (store_get(e->store, "policy-in", &in) < 0 ||
 	    store_get(e->store, "policy-out", &out) < 0 ||
-	    store_get(e->store, "enabled", &en) < 0)
+	    store_get(e->store, "enabled", &en) < 0 ||
+	    store_get(e->store, "panic", &pa) < 0)
 		goto out;
+	load_confirm(e);
+	e->panic = pa && !strcmp(pa, "1");
+	if (e->panic)
+		log_warnx("PANIC MODE is on: only loopback traffic passes "
+			  "(fwctl panic off ends it)");
 	rc = 0;
 	/* an inbound policy that is not a blocking one is never trusted */
 	if (in && (policy_parse(in, &e->rs.policy_in) < 0 ||
@@ -255,6 +329,7 @@ out:
 	free(in);
 	free(out);
 	free(en);
+	free(pa);
 	return rc;
 }
 
@@ -352,24 +427,38 @@ static int load_rules(struct engine *e)
 	return 0;
 }
 
+/* rules that expired while fwd was stopped end by a revision of their own */
+static int expire_stopped(struct engine *e, int64_t now)
+{
+	struct revision rv = {
+		.time = now, .summary = "rules expired while fwd was stopped",
+		.policy_in = e->rs.policy_in, .policy_out = e->rs.policy_out,
+		.enabled = e->enabled, .panic = e->panic,
+	};
+	int64_t rev;
+	/* a rule is in force through its last second: expires < now is over */
+	int n = store_count_expired(e->store, now - 1);
+
+	if (n <= 0)
+		return n;
+	if (store_begin(e->store) < 0)
+		return -1;
+	if (store_add_revision(e->store, &rv, &rev) < 0 ||
+	    (n = store_remove_expired(e->store, now - 1, rev)) < 0 ||
+	    store_commit(e->store) < 0) {
+		store_rollback(e->store);
+		return -1;
+	}
+	log_info("revision %" PRId64 ": %d rule(s) expired while fwd was stopped", rev, n);
+	return 0;
+}
+
 static int load_state(struct engine *e, int64_t now)
 {
-	struct revision *revs = NULL;
-	size_t nrevs = 0;
-	/* a rule is in force through its last second: expires < now is over */
-	int n = store_delete_expired(e->store, now - 1);
-
-	if (n < 0)
+	if (load_settings(e) < 0 || expire_stopped(e, now) < 0 || load_rules(e) < 0)
 		return -1;
-	if (n > 0)
-		log_info("deleted %d rule(s) that expired while fwd was stopped", n);
-	if (load_settings(e) < 0 || load_rules(e) < 0)
-		return -1;
-	if (store_list_revisions(e->store, 1, &revs, &nrevs) < 0)
-		return -1;
-	e->revision = nrevs ? revs[0].rev : 0;
-	store_free_revisions(revs, nrevs);
-	return 0;
+	e->revision = store_last_revision(e->store);
+	return e->revision < 0 ? -1 : 0;
 }
 
 int engine_mkdir_parent(const char *path, mode_t mode)
@@ -431,6 +520,7 @@ void engine_free(struct engine *e)
 	free(e->db_problem);
 	sb_free(&e->rule_problem);
 	sb_free(&e->compile_problem);
+	sb_free(&e->write_problem);
 	sb_free(&e->status_text);
 	for (size_t i = 0; i < e->nskipped; i++)
 		free(e->skipped[i].text);
@@ -458,6 +548,7 @@ void engine_reload(struct engine *e)
 const struct fwd_config *engine_config(const struct engine *e) { return &e->cfg; }
 const struct catalog *engine_catalog(const struct engine *e) { return &e->cat; }
 const struct ruleset *engine_ruleset(const struct engine *e) { return &e->rs; }
+bool engine_panic(const struct engine *e) { return e->panic; }
 bool engine_enabled(const struct engine *e) { return e->enabled; }
 struct store *engine_store(struct engine *e) { return e->store; }
 
@@ -580,7 +671,7 @@ static int cmp_u64(const void *a, const void *b)
 }
 
 /* rules of the current state that the new one no longer has */
-static int store_deletions(struct engine *e, const struct ruleset *next)
+static int store_deletions(struct engine *e, const struct ruleset *next, int64_t rev)
 {
 	uint64_t *ids = xcalloc(next->nrules + 1, sizeof(*ids));
 	size_t n = 0;
@@ -594,17 +685,50 @@ static int store_deletions(struct engine *e, const struct ruleset *next)
 		uint64_t id = e->rs.rules[i]->id;
 
 		if (!bsearch(&id, ids, n, sizeof(*ids), cmp_u64) &&
-		    store_delete_rule(e->store, id) < 0)
+		    store_remove_rule(e->store, id, rev) < 0)
 			rc = -1;
 	}
 	free(ids);
 	return rc;
 }
 
+static bool change_panic(const struct engine *e, const struct engine_change *c)
+{
+	return c->panic == ENGINE_KEEP ? e->panic : c->panic == ENGINE_ON;
+}
+
+static int set_int(struct store *s, const char *key, int64_t v)
+{
+	char buf[32];
+
+	snprintf(buf, sizeof(buf), "%" PRId64, v);
+	return store_set(s, key, buf);
+}
+
+/*
+ * A pending confirm is stored with the change that starts it, and ends
+ * with the rollback (or engine_confirm), so a restart finds it.
+ */
+static int store_confirm(struct engine *e, const struct engine_change *c)
+{
+	if (c->confirm_secs > 0)
+		return set_int(e->store, "confirm-rev", e->revision) < 0 ||
+		       set_int(e->store, "confirm-deadline", c->now + c->confirm_secs) < 0 ||
+		       set_int(e->store, "confirm-secs", c->confirm_secs) < 0 ? -1 : 0;
+	if (c->confirm_clear && e->confirm_deadline)
+		return store_unset(e->store, "confirm-rev") < 0 ||
+		       store_unset(e->store, "confirm-deadline") < 0 ||
+		       store_unset(e->store, "confirm-secs") < 0 ? -1 : 0;
+	return 0;
+}
+
 static int store_settings(struct engine *e, const struct engine_change *c)
 {
 	const struct ruleset *n = &c->next;
 
+	if (change_panic(e, c) != e->panic &&
+	    store_set(e->store, "panic", change_panic(e, c) ? "1" : "0") < 0)
+		return -1;
 	if (n->policy_in != e->rs.policy_in &&
 	    store_set(e->store, "policy-in", rule_policy_name(n->policy_in)) < 0)
 		return -1;
@@ -617,16 +741,23 @@ static int store_settings(struct engine *e, const struct engine_change *c)
 	return 0;
 }
 
-/* every database write of a change, inside the caller's transaction */
+/*
+ * Every database write of a change, inside the caller's transaction: the
+ * revision row first, since the rules it adds and removes carry its number.
+ */
 static int store_change(struct engine *e, struct engine_change *c, int64_t *rev)
 {
-	char *text;
-	int rc;
+	struct revision rv = {
+		.time = c->now, .uid = c->uid, .summary = (char *)c->summary,
+		.policy_in = c->next.policy_in, .policy_out = c->next.policy_out,
+		.enabled = c->enabled, .panic = change_panic(e, c),
+	};
 
-	if (store_deletions(e, &c->next) < 0)
+	if (store_add_revision(e->store, &rv, rev) < 0 ||
+	    store_deletions(e, &c->next, *rev) < 0)
 		return -1;
 	for (size_t i = 0; i < c->ndrop_skipped; i++)
-		if (store_delete_rule(e->store, c->drop_skipped[i]) < 0)
+		if (store_remove_rule(e->store, c->drop_skipped[i], *rev) < 0)
 			return -1;
 	for (size_t i = 0; i < c->next.nrules; i++) {
 		struct rule *r = c->next.rules[i];
@@ -636,15 +767,10 @@ static int store_change(struct engine *e, struct engine_change *c, int64_t *rev)
 		r->created = c->now;
 		r->expires = r->duration ? c->now + (int64_t)r->duration : 0;
 		r->owner = c->uid;
-		if (put_rule(e->store, r) < 0)
+		if (put_rule(e->store, r, *rev) < 0)
 			return -1;
 	}
-	if (store_settings(e, c) < 0)
-		return -1;
-	text = engine_export_text(&c->next, c->now, false);
-	rc = store_add_revision(e->store, c->uid, c->now, c->summary, text, rev);
-	free(text);
-	return rc;
+	return store_settings(e, c) < 0 || store_confirm(e, c) < 0 ? -1 : 0;
 }
 
 /* moves the kernel from one state to another; -1 leaves it unchanged */
@@ -665,23 +791,82 @@ static int kernel_switch(struct engine *e, bool from_on, const struct plan *from
 	return nft_apply(e->nft, NULL, to, ne);
 }
 
-static void change_done(struct engine *e, struct engine_change *c,
-			struct plan *plan, int64_t rev)
+/*
+ * A delta change (engine_apply_delta) builds next from the current rule
+ * pointers instead of copies: then only the removed rules are freed here,
+ * and on failure only the added ones.
+ */
+struct delta {
+	uint64_t *removed;              /* sorted */
+	size_t nremoved;
+	struct rule **added;
+	size_t nadded;
+};
+
+static void release_old(struct engine *e, const struct delta *d)
 {
-	ruleset_clear(&e->rs);
+	if (!d) {
+		ruleset_clear(&e->rs);
+		return;
+	}
+	for (size_t i = 0; i < e->rs.nrules; i++)
+		if (bsearch(&e->rs.rules[i]->id, d->removed, d->nremoved,
+			    sizeof(*d->removed), cmp_u64))
+			rule_free(e->rs.rules[i]);
+	free(e->rs.rules);
+	ruleset_init(&e->rs);
+}
+
+static void release_next(struct engine_change *c, const struct delta *d)
+{
+	if (!d) {
+		ruleset_clear(&c->next);
+		return;
+	}
+	for (size_t i = 0; i < d->nadded; i++)
+		rule_free(d->added[i]);
+	free(c->next.rules);
+	ruleset_init(&c->next);
+}
+
+static void change_done(struct engine *e, struct engine_change *c,
+			struct plan *plan, int64_t rev, const struct delta *d)
+{
+	release_old(e, d);
 	e->rs = c->next;
 	ruleset_init(&c->next);
 	plan_free(e->plan);
 	e->plan = plan;
 	e->enabled = c->enabled;
+	e->panic = change_panic(e, c);
+	if (c->confirm_clear)
+		e->confirm_rev = e->confirm_deadline = e->confirm_secs = 0;
+	if (c->confirm_secs > 0) {
+		e->confirm_rev = e->revision;
+		e->confirm_deadline = c->now + c->confirm_secs;
+		e->confirm_secs = c->confirm_secs;
+	}
 	e->revision = rev;
 	forget_skipped(e, c->drop_skipped, c->ndrop_skipped);
 	sb_reset(&e->compile_problem);
+	sb_reset(&e->write_problem);
 	log_info("revision %" PRId64 " by uid %u: %s", rev, (unsigned)c->uid, c->summary);
 }
 
-int engine_apply_change(struct engine *e, struct engine_change *c,
-			struct engine_result *r)
+/*
+ * Shown by status until a change is stored again: a full disk or a file
+ * removed under fwd refuses every change, and the admin must see why.
+ */
+static void write_failed(struct engine *e)
+{
+	sb_reset(&e->write_problem);
+	sb_printf(&e->write_problem, "the database refused the last change (%s): "
+		  "changes fail until that is fixed; the rules committed before stay "
+		  "in force", store_errmsg(e->store));
+}
+
+static int apply_change(struct engine *e, struct engine_change *c,
+			struct engine_result *r, const struct delta *d)
 {
 	struct nft_error ne = { 0 };
 	struct plan *plan = NULL;
@@ -697,16 +882,19 @@ int engine_apply_change(struct engine *e, struct engine_change *c,
 	}
 	if (store_begin(e->store) < 0) {
 		snprintf(r->msg, sizeof(r->msg), "database error: %s", store_errmsg(e->store));
+		write_failed(e);
 		goto fail;
 	}
 	if (store_change(e, c, &rev) < 0) {
 		snprintf(r->msg, sizeof(r->msg), "database error: %s; nothing changed",
 			 store_errmsg(e->store));
+		write_failed(e);
 		goto rollback;
 	}
 	/* after store_change: new rules have the ids bindings name */
 	bind_state(e, &c->next, &bind, &nbind);
-	plan = compile_state(e, &c->next, c->now, bind, nbind, &r->diags);
+	plan = compile_panic(e, &c->next, change_panic(e, c), c->now, bind, nbind,
+			     &r->diags);
 	if (!plan) {
 		snprintf(r->msg, sizeof(r->msg), "fwd cannot enforce %s; nothing changed",
 			 r->diags.n == 1 ? "this rule" : "these rules");
@@ -720,12 +908,13 @@ int engine_apply_change(struct engine *e, struct engine_change *c,
 	if (store_commit(e->store) < 0) {
 		snprintf(r->msg, sizeof(r->msg), "database commit failed: %s; the change "
 			 "was undone", store_errmsg(e->store));
+		write_failed(e);
 		if (kernel_switch(e, c->enabled, plan, e->enabled, e->plan, &ne) < 0)
 			log_warnx("CANNOT UNDO a change in the kernel after a failed "
 				  "commit: %s", ne.msg);
 		goto rollback;
 	}
-	change_done(e, c, plan, rev);
+	change_done(e, c, plan, rev, d);
 	free(e->bind);
 	e->bind = bind;
 	e->nbind = nbind;
@@ -736,8 +925,41 @@ rollback:
 fail:
 	free(bind);
 	plan_free(plan);
-	ruleset_clear(&c->next);
+	release_next(c, d);
 	return -1;
+}
+
+int engine_apply_change(struct engine *e, struct engine_change *c,
+			struct engine_result *r)
+{
+	return apply_change(e, c, r, NULL);
+}
+
+int engine_apply_delta(struct engine *e, struct engine_change *c,
+		       struct rule **add, size_t nadd,
+		       const uint64_t *remove, size_t nremove,
+		       struct engine_result *r)
+{
+	struct delta d = { .added = add, .nadded = nadd, .nremoved = nremove };
+	int rc;
+
+	d.removed = xcalloc(nremove + 1, sizeof(*d.removed));
+	if (nremove)
+		memcpy(d.removed, remove, nremove * sizeof(*remove));
+	qsort(d.removed, nremove, sizeof(*d.removed), cmp_u64);
+	ruleset_clear(&c->next);
+	c->next.policy_in = e->rs.policy_in;
+	c->next.policy_out = e->rs.policy_out;
+	c->next.rules = xcalloc(e->rs.nrules + nadd + 1, sizeof(*c->next.rules));
+	for (size_t i = 0; i < e->rs.nrules; i++)
+		if (!bsearch(&e->rs.rules[i]->id, d.removed, nremove,
+			     sizeof(*d.removed), cmp_u64))
+			c->next.rules[c->next.nrules++] = e->rs.rules[i];
+	for (size_t i = 0; i < nadd; i++)
+		c->next.rules[c->next.nrules++] = add[i];
+	rc = apply_change(e, c, r, &d);
+	free(d.removed);
+	return rc;
 }
 
 void engine_set_binder(struct engine *e, engine_binder_fn fn, void *arg)
@@ -830,14 +1052,16 @@ void engine_status(struct engine *e, struct engine_status *st)
 {
 	struct counter_sums sums = { 0 };
 
-	if (engine_read_counters(e, sum_tags, &sums) < 0)
+	if (e->enabled && e->nft && nft_read_tag_counters(e->nft, sum_tags, &sums) < 0)
 		log_warnx("cannot read counters of table %s", e->opts->table);
 	sb_reset(&e->status_text);
 	join_problem(&e->status_text, e->db_problem);
 	join_problem(&e->status_text, sb_str(&e->rule_problem));
 	join_problem(&e->status_text, sb_str(&e->compile_problem));
+	join_problem(&e->status_text, sb_str(&e->write_problem));
 	memset(st, 0, sizeof(*st));
 	st->enabled = e->enabled;
+	st->panic = e->panic;
 	st->policy_in = e->rs.policy_in;
 	st->policy_out = e->rs.policy_out;
 	st->nrules = e->rs.nrules;
@@ -936,7 +1160,35 @@ int64_t engine_next_expiry(const struct engine *e)
 		t++;
 	if (t && t < e->expiry_retry)
 		t = e->expiry_retry;
+	if (e->confirm_deadline && (!t || e->confirm_deadline < t))
+		t = e->confirm_deadline;
 	return t;
+}
+
+/* the deadline of `apply --confirm` passed: back to where it started */
+static void expire_confirm(struct engine *e, int64_t now)
+{
+	struct engine_result res;
+	struct strbuf sum = STRBUF_INIT;
+	int rc;
+
+	sb_printf(&sum, "rollback: not confirmed within %" PRId64 " s", e->confirm_secs);
+	rc = engine_rollback(e, e->confirm_rev, 0, now, sb_str(&sum), &res);
+	if (rc == 0) {
+		log_warnx("the change applied with --confirm was not confirmed in time: "
+			  "rolled back to revision %" PRId64 " (now revision %" PRId64 ")",
+			  e->revision, res.revision);
+	} else if (rc == -2) {
+		log_warnx("cannot roll back an unconfirmed change: %s", res.msg);
+		engine_confirm(e);
+	} else {
+		log_warnx("cannot roll back an unconfirmed change: %s; retrying in 10 s",
+			  res.msg);
+		log_diags(&res.diags);
+		e->confirm_deadline = now + 10;
+	}
+	engine_result_free(&res);
+	sb_free(&sum);
 }
 
 void engine_expire(struct engine *e, int64_t now)
@@ -944,35 +1196,259 @@ void engine_expire(struct engine *e, int64_t now)
 	struct engine_change c = { .enabled = e->enabled, .uid = 0, .now = now };
 	struct engine_result res;
 	struct strbuf ids = STRBUF_INIT, sum = STRBUF_INIT;
+	uint64_t *gone = NULL;
 	size_t n = 0;
 
+	if (e->confirm_deadline && now >= e->confirm_deadline)
+		expire_confirm(e, now);
 	ruleset_init(&c.next);
-	c.next.policy_in = e->rs.policy_in;
-	c.next.policy_out = e->rs.policy_out;
 	for (size_t i = 0; i < e->rs.nrules; i++) {
 		const struct rule *r = e->rs.rules[i];
 
-		if (r->expires && r->expires < now) {
-			sb_printf(&ids, "%s%" PRIu64, n++ ? ", " : "", r->id);
+		if (!r->expires || r->expires >= now)
 			continue;
-		}
-		if (ruleset_append(&c.next, dup_rule(r)) < 0)
-			fatalx("out of memory");
+		gone = xrealloc(gone, (n + 1) * sizeof(*gone));
+		gone[n] = r->id;
+		sb_printf(&ids, "%s%" PRIu64, n++ ? ", " : "", r->id);
 	}
 	sb_printf(&sum, "expired rule%s %s", n == 1 ? "" : "s", sb_str(&ids));
 	c.summary = sb_str(&sum);
-	if (n == 0) {
-		ruleset_clear(&c.next);
-	} else if (engine_apply_change(e, &c, &res) < 0) {
+	if (n && engine_apply_delta(e, &c, NULL, 0, gone, n, &res) < 0) {
 		log_warnx("cannot delete %s: %s; retrying in 10 s", sb_str(&ids), res.msg);
 		log_diags(&res.diags);
 		e->expiry_retry = now + 10;
-		engine_result_free(&res);
-	} else {
-		engine_result_free(&res);
 	}
+	if (n)
+		engine_result_free(&res);
+	free(gone);
 	sb_free(&ids);
 	sb_free(&sum);
+}
+
+/* ---- rollback and confirm ---- */
+
+struct id_index {
+	uint64_t id;
+	size_t idx;
+};
+
+static int cmp_id_index(const void *a, const void *b)
+{
+	uint64_t x = ((const struct id_index *)a)->id, y = ((const struct id_index *)b)->id;
+
+	return x < y ? -1 : x > y;
+}
+
+static const struct rule *current_rule(const struct engine *e, const struct id_index *ix,
+				       uint64_t id)
+{
+	struct id_index key = { .id = id }, *hit;
+
+	hit = bsearch(&key, ix, e->rs.nrules, sizeof(*ix), cmp_id_index);
+	return hit ? e->rs.rules[hit->idx] : NULL;
+}
+
+/* a rule of an old revision that is no longer in force comes back as a new one */
+static struct rule *revive(struct engine *e, const struct stored_rule *sr, int64_t rev)
+{
+	struct diag_list dl = { 0 };
+	struct rule *r = parse_rule_text(sr->text, "<revision>", &e->cat, 0, &dl);
+
+	if (!r) {
+		log_warnx("rollback to revision %" PRId64 ": rule %" PRIu64 " '%s' no "
+			  "longer parses (%s); left out", rev, sr->id, sr->text,
+			  dl.n ? dl.v[0].msg : "?");
+	} else {
+		r->id = 0;
+		r->origin = sr->origin;
+		r->duration = sr->duration;
+	}
+	diag_list_free(&dl);
+	return r;
+}
+
+static void append(struct ruleset *rs, struct rule *r)
+{
+	if (r && ruleset_append(rs, r) < 0)
+		fatalx("out of memory");
+}
+
+/* the admin and default rules of a revision whose rules are rows */
+static int rules_of(struct engine *e, int64_t rev, int64_t now, struct ruleset *next)
+{
+	struct id_index *ix = xcalloc(e->rs.nrules + 1, sizeof(*ix));
+	struct stored_rule *v = NULL;
+	size_t n = 0;
+
+	if (store_rules_at(e->store, rev, &v, &n) < 0) {
+		free(ix);
+		return -1;
+	}
+	for (size_t i = 0; i < e->rs.nrules; i++)
+		ix[i] = (struct id_index){ .id = e->rs.rules[i]->id, .idx = i };
+	qsort(ix, e->rs.nrules, sizeof(*ix), cmp_id_index);
+	for (size_t i = 0; i < n; i++) {
+		const struct rule *cur = current_rule(e, ix, v[i].id);
+
+		if (v[i].origin == ORIGIN_PROMPT)
+			continue;
+		if (cur)
+			append(next, dup_rule(cur));
+		else if (!v[i].expires || v[i].expires > now)
+			append(next, revive(e, &v[i], rev));
+	}
+	store_free_rules(v, n);
+	free(ix);
+	return 0;
+}
+
+static bool has_id(const struct ruleset *rs, uint64_t id)
+{
+	for (size_t i = 0; i < rs->nrules; i++)
+		if (rs->rules[i]->id == id)
+			return true;
+	return false;
+}
+
+/*
+ * A revision from before schema 3 has its admin rule set as text: current
+ * rules with the same text keep their ids, the others come back as new.
+ */
+static int legacy_rules_of(struct engine *e, const char *text, struct ruleset *next)
+{
+	struct diag_list dl = { 0 };
+	struct parser *p = parser_new("<revision>", &e->cat, 0);
+	struct ruleset file;
+	int rc;
+
+	ruleset_init(&file);
+	parser_feed(p, text, strlen(text));
+	rc = parser_finish(p, &file, &dl);
+	if (rc < 0)
+		log_diags(&dl);
+	for (size_t i = 0; rc == 0 && i < file.nrules; i++) {
+		struct rule *r = file.rules[i];
+		char *t = rule_format(r, 0);
+		bool kept = false;
+
+		for (size_t j = 0; j < e->rs.nrules && !kept; j++) {
+			const struct rule *cur = e->rs.rules[j];
+			char *u;
+
+			if (cur->origin == ORIGIN_PROMPT || cur->expires || r->duration)
+				continue;
+			u = rule_format(cur, 0);
+			if (!strcmp(t, u) && !has_id(next, cur->id)) {
+				append(next, dup_rule(cur));
+				kept = true;
+			}
+			free(u);
+		}
+		if (!kept) {
+			struct rule *d = rule_dup(r);
+
+			d->id = 0;
+			d->origin = ORIGIN_ADMIN;
+			append(next, d);
+		}
+		free(t);
+	}
+	diag_list_free(&dl);
+	ruleset_clear(&file);
+	return rc;
+}
+
+static int cmp_rule_id(const void *a, const void *b)
+{
+	uint64_t x = (*(struct rule *const *)a)->id, y = (*(struct rule *const *)b)->id;
+
+	return x < y ? -1 : x > y;
+}
+
+/* kept rules by id, as they load from the store; the revived ones after, in order */
+static void order_rules(struct ruleset *rs)
+{
+	struct rule **fresh = xcalloc(rs->nrules + 1, sizeof(*fresh));
+	size_t k = 0, nf = 0;
+
+	for (size_t i = 0; i < rs->nrules; i++) {
+		if (rs->rules[i]->id)
+			rs->rules[k++] = rs->rules[i];
+		else
+			fresh[nf++] = rs->rules[i];
+	}
+	qsort(rs->rules, k, sizeof(*rs->rules), cmp_rule_id);
+	memcpy(rs->rules + k, fresh, nf * sizeof(*fresh));
+	free(fresh);
+}
+
+int engine_rollback(struct engine *e, int64_t rev, uid_t uid, int64_t now,
+		    const char *summary, struct engine_result *r)
+{
+	struct engine_change c = {
+		.enabled = e->enabled, .uid = uid, .now = now, .summary = summary,
+		.confirm_clear = true,
+	};
+	struct revision rv;
+	int rc;
+
+	memset(r, 0, sizeof(*r));
+	if (!e->store) {
+		snprintf(r->msg, sizeof(r->msg), "database unavailable: %s", e->db_problem);
+		return -1;
+	}
+	rc = store_get_revision(e->store, rev, &rv);
+	if (rc < 0) {
+		snprintf(r->msg, sizeof(r->msg), "database error: %s", store_errmsg(e->store));
+		return -1;
+	}
+	if (rc == 0) {
+		snprintf(r->msg, sizeof(r->msg), "no revision %" PRId64 " (see fwctl "
+			 "history)", rev);
+		return -2;
+	}
+	ruleset_init(&c.next);
+	c.next.policy_in = rv.policy_in;
+	c.next.policy_out = rv.policy_out;
+	/* prompt rules are users' answers, not part of a rule set: kept as now */
+	for (size_t i = 0; i < e->rs.nrules; i++)
+		if (e->rs.rules[i]->origin == ORIGIN_PROMPT)
+			append(&c.next, dup_rule(e->rs.rules[i]));
+	rc = rv.legacy ? legacy_rules_of(e, rv.legacy, &c.next)
+		       : rules_of(e, rev, now, &c.next);
+	store_revision_clear(&rv);
+	if (rc < 0) {
+		snprintf(r->msg, sizeof(r->msg), "cannot read revision %" PRId64 ": %s",
+			 rev, store_errmsg(e->store));
+		ruleset_clear(&c.next);
+		return -1;
+	}
+	if (c.next.nrules)
+		order_rules(&c.next);
+	return engine_apply_change(e, &c, r);
+}
+
+int64_t engine_confirm_pending(const struct engine *e, int64_t *deadline)
+{
+	if (deadline)
+		*deadline = e->confirm_deadline;
+	return e->confirm_deadline ? e->confirm_rev : 0;
+}
+
+int engine_confirm(struct engine *e)
+{
+	if (!e->confirm_deadline)
+		return 0;
+	if (!e->store || store_begin(e->store) < 0)
+		return -1;
+	if (store_unset(e->store, "confirm-rev") < 0 ||
+	    store_unset(e->store, "confirm-deadline") < 0 ||
+	    store_unset(e->store, "confirm-secs") < 0 || store_commit(e->store) < 0) {
+		store_rollback(e->store);
+		return -1;
+	}
+	e->confirm_rev = e->confirm_deadline = e->confirm_secs = 0;
+	return 1;
 }
 
 /* ---- fwd --check ---- */

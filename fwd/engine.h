@@ -10,6 +10,7 @@
 #include "catalog.h"
 #include "config.h"
 #include "diag.h"
+#include "explain.h"
 #include "nft.h"
 #include "rule.h"
 
@@ -99,8 +100,18 @@ int engine_read_counters(struct engine *e, nft_counter_cb cb, void *arg);
  * are; current rules whose id is missing are deleted. The engine consumes
  * next whatever the outcome.
  */
+enum engine_switch { ENGINE_KEEP = 0, ENGINE_ON, ENGINE_OFF };
+
 struct engine_change {
 	struct ruleset next;
+	enum engine_switch panic;       /* KEEP (the zero value): as it is now */
+	/*
+	 * > 0: `apply --confirm`: unless engine_confirm is called within this
+	 * many seconds, the engine rolls back to the revision before this
+	 * change by itself. Persisted with the change, so a restart keeps it.
+	 */
+	int64_t confirm_secs;
+	bool confirm_clear;             /* ends a pending confirm (a rollback) */
 	const uint64_t *drop_skipped;   /* skipped stored rules to delete too */
 	size_t ndrop_skipped;
 	bool enabled;
@@ -118,6 +129,16 @@ struct engine_result {
 /* 0 when in force; -1 with r->msg (and r->diags) when nothing changed */
 int engine_apply_change(struct engine *e, struct engine_change *c,
 			struct engine_result *r);
+/*
+ * The same for a change of a few rules, without copying the others: the
+ * new state is the current rules minus `remove` (ids) plus `add` (taken
+ * over, id 0), with the current policies; c->next is ignored (left empty).
+ * With thousands of rules this spares a copy and a free of every rule.
+ */
+int engine_apply_delta(struct engine *e, struct engine_change *c,
+		       struct rule **add, size_t nadd,
+		       const uint64_t *remove, size_t nremove,
+		       struct engine_result *r);
 void engine_result_free(struct engine_result *r);
 
 /*
@@ -147,6 +168,23 @@ int64_t engine_remaining(const struct rule *r, int64_t now);
 int64_t engine_next_expiry(const struct engine *e);
 /* deletes the rules whose expires second is over, through the change path */
 void engine_expire(struct engine *e, int64_t now);
+
+bool engine_panic(const struct engine *e);
+/*
+ * A new revision restoring the admin and default rules and the policies of
+ * revision rev; prompt rules, enabled and panic stay as they are now.
+ * Temporary rules of rev that have expired since are not restored. Clears a
+ * pending confirm. 0 done, -1 refused (r->msg), -2 no such revision.
+ */
+int engine_rollback(struct engine *e, int64_t rev, uid_t uid, int64_t now,
+		    const char *summary, struct engine_result *r);
+/* the revision a pending `apply --confirm` returns to (0: none), its deadline */
+int64_t engine_confirm_pending(const struct engine *e, int64_t *deadline);
+/* keeps the pending change: 1 confirmed, 0 none pending, -1 database error */
+int engine_confirm(struct engine *e);
+/* explain_packet over rs as the engine would compile it now (bindings, panic) */
+int engine_explain(struct engine *e, const struct ruleset *rs,
+		   const struct explain_query *q, struct explain_result *out);
 
 /* mkdir -p of path's parent directory with mode for the last component */
 int engine_mkdir_parent(const char *path, mode_t mode);

@@ -77,6 +77,7 @@ void nft_close(struct nft *n)
 	if (n->nl)
 		mnl_socket_close(n->nl);
 	free(n->table);
+	free(n->carry);
 	free(n);
 }
 
@@ -526,9 +527,12 @@ static int apply_full(struct nft *n, const struct plan *prev,
 	struct nft_kstate st;
 	struct resync rs = { 0 };
 	struct nft_batch bt;
+	struct nft_carry *carry = NULL;
+	size_t ncarry = 0;
 	int rc = -1;
 
-	if (nftr_state(n, &st) < 0 || resync_prepare(n, prev, p, &st, &rs) < 0) {
+	if (nftr_state(n, &st) < 0 || resync_prepare(n, prev, p, &st, &rs) < 0 ||
+	    (st.table && nftr_chain_counters(n, &carry, &ncarry) < 0)) {
 		e->err = errno;
 		snprintf(e->msg, sizeof(e->msg), "cannot read table inet %s: %s",
 			 n->table, strerror(errno));
@@ -538,7 +542,11 @@ static int apply_full(struct nft *n, const struct plan *prev,
 	build_full(&bt, p, &st, &rs);
 	rc = commit(n, &bt, e);
 	nftb_free(&bt);
+	/* packets counted between the read and the commit are not carried */
+	if (rc == 0)
+		nftr_carry_add(n, carry, ncarry);
 out:
+	free(carry);
 	resync_free(&rs, p->nsets);
 	nftr_state_free(&st);
 	return rc;

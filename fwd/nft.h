@@ -52,5 +52,7 @@ int nft_delete_table(struct nft *n, struct nft_error *e);
 typedef void (*nft_counter_cb)(void *arg, uint64_t rule_id, const char *tag,
 			       uint64_t packets, uint64_t bytes);
 int nft_read_counters(struct nft *n, nft_counter_cb cb, void *arg);
+/* only the tagged base rules (rule_id 0): cheap, for status */
+int nft_read_tag_counters(struct nft *n, nft_counter_cb cb, void *arg);
 
 #endif

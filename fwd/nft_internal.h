@@ -24,12 +24,29 @@
 
 #define NFT_FWD_TABLE_FLAGS     (NFT_TABLE_F_OWNER | NFT_TABLE_F_PERSIST)
 
+/*
+ * A full resync flushes the chains, and with them the counters of chain
+ * rules (the tagged base rules like "drop-in", and rules compiled into
+ * chain rules). Their values are read just before such a batch and kept
+ * here as running totals that every later read adds back, so counters
+ * survive structure changes (and a restart of fwd, whose first batch is a
+ * resync of the table the old fwd left). Set elements are patched in
+ * place, not flushed: their counters survive by themselves.
+ */
+struct nft_carry {
+	uint64_t rule_id;       /* 0: a tagged base rule */
+	char tag[32];
+	uint64_t packets, bytes;
+};
+
 struct nft {
 	struct mnl_socket *nl;
 	uint32_t portid;
 	uint32_t seq;
 	char *table;
 	int sndbuf;             /* what the kernel granted, bytes */
+	struct nft_carry *carry;
+	size_t ncarry;
 };
 
 /*
@@ -105,6 +122,10 @@ struct nft_kstate {
 };
 
 int nftr_state(struct nft *n, struct nft_kstate *st);
+/* the counters of the chain rules now, before a flush: merge with nftr_carry_add */
+int nftr_chain_counters(struct nft *n, struct nft_carry **v, size_t *nv);
+/* adds v to the running totals (after the flushing batch went through) */
+void nftr_carry_add(struct nft *n, const struct nft_carry *v, size_t nv);
 void nftr_state_free(struct nft_kstate *st);
 /* the elements the kernel holds in set s->name, into s (sorted) */
 int nftr_set_elems(struct nft *n, struct plan_set *s, int64_t now);

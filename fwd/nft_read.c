@@ -249,7 +249,34 @@ struct count_ctx {
 	size_t nv, cap;
 	nft_counter_cb cb;
 	void *arg;
+	bool tags_only;         /* only the tagged base rules: no per-rule sums */
+	bool raw;               /* the kernel's values, without the carried totals */
 };
+
+static struct nft_carry *carry_find(const struct nft *n, uint64_t id, const char *tag)
+{
+	for (size_t i = 0; i < n->ncarry; i++)
+		if (n->carry[i].rule_id == id &&
+		    (id || !strncmp(n->carry[i].tag, tag, sizeof(n->carry[i].tag))))
+			return &n->carry[i];
+	return NULL;
+}
+
+void nftr_carry_add(struct nft *n, const struct nft_carry *v, size_t nv)
+{
+	for (size_t i = 0; i < nv; i++) {
+		struct nft_carry *k = carry_find(n, v[i].rule_id, v[i].tag);
+
+		if (!k) {
+			n->carry = xrealloc(n->carry, (n->ncarry + 1) * sizeof(*n->carry));
+			k = &n->carry[n->ncarry++];
+			*k = v[i];
+			k->packets = k->bytes = 0;
+		}
+		k->packets += v[i].packets;
+		k->bytes += v[i].bytes;
+	}
+}
 
 static void count_add(struct count_ctx *c, uint64_t id, uint64_t p, uint64_t b)
 {
@@ -327,10 +354,15 @@ static int rule_cb(const struct nlmsghdr *nlh, void *data)
 	nftnl_expr_foreach(r, counter_expr_cb, &ctr);
 	if (!ctr.found)
 		goto out;
-	if (rule_id_of(tag, &id))
-		count_add(c, id, ctr.packets, ctr.bytes);
-	else
-		c->cb(c->arg, 0, tag, ctr.packets, ctr.bytes);
+	if (rule_id_of(tag, &id)) {
+		if (!c->tags_only)
+			count_add(c, id, ctr.packets, ctr.bytes);
+	} else {
+		const struct nft_carry *k = c->raw ? NULL : carry_find(c->n, 0, tag);
+
+		c->cb(c->arg, 0, tag, ctr.packets + (k ? k->packets : 0),
+		      ctr.bytes + (k ? k->bytes : 0));
+	}
 out:
 	nftnl_rule_free(r);
 	return MNL_CB_OK;
@@ -361,14 +393,82 @@ static void report(struct count_ctx *c)
 	}
 }
 
-int nft_read_counters(struct nft *n, nft_counter_cb cb, void *arg)
+/* the chain rules of fwd's table (few: exceptions live in sets) */
+static int count_rules(struct count_ctx *c)
 {
 	char buf[MNL_SOCKET_BUFFER_SIZE];
+	struct nftnl_rule *r;
+	struct nlmsghdr *nlh;
+
+	nlh = dump_hdr(c->n, buf, NFT_MSG_GETRULE);
+	r = nftnl_rule_alloc();
+	nftnl_rule_set_str(r, NFTNL_RULE_TABLE, c->n->table);
+	nftnl_rule_nlmsg_build_payload(nlh, r);
+	nftnl_rule_free(r);
+	return nft_talk(c->n, nlh, rule_cb, c);
+}
+
+struct carry_list {
+	struct nft_carry *v;
+	size_t n;
+};
+
+static void carry_push(struct carry_list *l, uint64_t id, const char *tag,
+		       uint64_t packets, uint64_t bytes)
+{
+	struct nft_carry *k;
+
+	l->v = xrealloc(l->v, (l->n + 1) * sizeof(*l->v));
+	k = &l->v[l->n++];
+	memset(k, 0, sizeof(*k));
+	k->rule_id = id;
+	if (tag)
+		snprintf(k->tag, sizeof(k->tag), "%s", tag);
+	k->packets = packets;
+	k->bytes = bytes;
+}
+
+static void collect_tag(void *arg, uint64_t rule_id, const char *tag,
+			uint64_t packets, uint64_t bytes)
+{
+	carry_push(arg, rule_id, tag, packets, bytes);
+}
+
+int nftr_chain_counters(struct nft *n, struct nft_carry **v, size_t *nv)
+{
+	struct carry_list l = { 0 };
+	struct count_ctx c = { .n = n, .cb = collect_tag, .arg = &l, .raw = true };
+	int rc = count_rules(&c);
+
+	for (size_t i = 0; rc == 0 && i < c.nv; i++)
+		carry_push(&l, c.v[i].id, NULL, c.v[i].packets, c.v[i].bytes);
+	free(c.v);
+	if (rc < 0) {
+		free(l.v);
+		l.v = NULL;
+		l.n = 0;
+	}
+	*v = l.v;
+	*nv = l.n;
+	return rc;
+}
+
+/*
+ * `fwctl status` needs only the tagged base rules: no set is dumped, so
+ * the cost does not grow with the number of exceptions.
+ */
+int nft_read_tag_counters(struct nft *n, nft_counter_cb cb, void *arg)
+{
+	struct count_ctx c = { .n = n, .cb = cb, .arg = arg, .tags_only = true };
+
+	return count_rules(&c);
+}
+
+int nft_read_counters(struct nft *n, nft_counter_cb cb, void *arg)
+{
 	struct count_ctx c = { .n = n, .cb = cb, .arg = arg };
 	struct nft_kstate st = { 0 };
 	struct state_ctx sc = { .n = n, .st = &st };
-	struct nftnl_rule *r;
-	struct nlmsghdr *nlh;
 	int rc = -1;
 
 	if (dump_sets(n, set_cb, &sc) < 0)
@@ -376,13 +476,12 @@ int nft_read_counters(struct nft *n, nft_counter_cb cb, void *arg)
 	for (size_t i = 0; i < st.nsets; i++)
 		if (count_set(&c, st.sets[i].name) < 0)
 			goto out;
-	nlh = dump_hdr(n, buf, NFT_MSG_GETRULE);
-	r = nftnl_rule_alloc();
-	nftnl_rule_set_str(r, NFTNL_RULE_TABLE, n->table);
-	nftnl_rule_nlmsg_build_payload(nlh, r);
-	nftnl_rule_free(r);
-	if (nft_talk(n, nlh, rule_cb, &c) < 0)
+	if (count_rules(&c) < 0)
 		goto out;
+	for (size_t i = 0; i < n->ncarry; i++)
+		if (n->carry[i].rule_id)
+			count_add(&c, n->carry[i].rule_id, n->carry[i].packets,
+				  n->carry[i].bytes);
 	report(&c);
 	rc = 0;
 out:

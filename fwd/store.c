@@ -14,9 +14,13 @@
  *   settings(key PRIMARY KEY, value)
  *       Small strings: "policy-in", "enabled", ...
  *   revisions(rev INTEGER PRIMARY KEY AUTOINCREMENT, time, uid, summary,
- *             ruleset)
- *       One row per applied change, with the whole admin rule set after it,
- *       so a rollback needs nothing but that row.
+ *             policy_in, policy_out, enabled, panic, legacy)    [schema 3]
+ *       One row per applied change: what is not a rule, after the change.
+ *       The rules are deltas: rules.added_rev and rules.removed_rev (a
+ *       tombstone: rule rows are never deleted), so a change costs rows for
+ *       the rules it touches, not a copy of the whole set. Revisions made
+ *       before schema 3 kept the admin rule set as text: it moved to
+ *       `legacy`, and the rules in force at the migration have added_rev 0.
  *   log(id AUTOINCREMENT, time, dir, proto, peer, peer_port, local_port,
  *       app, uid, reason, count), log_counters(one row)    [schema 2]
  *       The bounded event log of fwd/store_log.c. AUTOINCREMENT because
@@ -47,32 +51,45 @@
 
 enum store_stmt {
 	ST_BEGIN, ST_COMMIT, ST_ROLLBACK,
-	ST_LOAD_RULES, ST_INSERT_RULE, ST_DELETE_RULE, ST_DELETE_EXPIRED,
-	ST_GET, ST_SET,
-	ST_ADD_REV, ST_LIST_REVS, ST_GET_REV,
+	ST_LOAD_RULES, ST_RULES_AT, ST_INSERT_RULE, ST_REMOVE_RULE,
+	ST_REMOVE_EXPIRED, ST_COUNT_EXPIRED,
+	ST_GET, ST_SET, ST_UNSET,
+	ST_ADD_REV, ST_LIST_REVS, ST_GET_REV, ST_LAST_REV,
 	ST_COUNT
 };
+
+#define STORE_REV_COLS "rev, time, uid, summary, policy_in, policy_out," \
+	" enabled, panic, legacy," \
+	" (SELECT count(*) FROM rules WHERE added_rev = r.rev)," \
+	" (SELECT count(*) FROM rules WHERE removed_rev = r.rev)"
 
 static const char *const store_sql[ST_COUNT] = {
 	[ST_BEGIN] = "BEGIN IMMEDIATE",
 	[ST_COMMIT] = "COMMIT",
 	[ST_ROLLBACK] = "ROLLBACK",
 	[ST_LOAD_RULES] = "SELECT id, text, origin, created, expires, duration,"
-		" owner FROM rules ORDER BY id",
+		" owner, added_rev FROM rules WHERE removed_rev IS NULL ORDER BY id",
+	[ST_RULES_AT] = "SELECT id, text, origin, created, expires, duration,"
+		" owner, added_rev FROM rules WHERE added_rev <= ?1 AND"
+		" (removed_rev IS NULL OR removed_rev > ?1) ORDER BY id",
 	[ST_INSERT_RULE] = "INSERT INTO rules (text, origin, created, expires,"
-		" duration, owner) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-	[ST_DELETE_RULE] = "DELETE FROM rules WHERE id = ?1",
-	[ST_DELETE_EXPIRED] = "DELETE FROM rules WHERE expires != 0"
-		" AND expires <= ?1",
+		" duration, owner, added_rev) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+	[ST_REMOVE_RULE] = "UPDATE rules SET removed_rev = ?2 WHERE id = ?1"
+		" AND removed_rev IS NULL",
+	[ST_REMOVE_EXPIRED] = "UPDATE rules SET removed_rev = ?2 WHERE"
+		" expires != 0 AND expires <= ?1 AND removed_rev IS NULL",
+	[ST_COUNT_EXPIRED] = "SELECT count(*) FROM rules WHERE expires != 0"
+		" AND expires <= ?1 AND removed_rev IS NULL",
 	[ST_GET] = "SELECT value FROM settings WHERE key = ?1",
 	[ST_SET] = "INSERT INTO settings (key, value) VALUES (?1, ?2)"
 		" ON CONFLICT (key) DO UPDATE SET value = excluded.value",
-	[ST_ADD_REV] = "INSERT INTO revisions (time, uid, summary, ruleset)"
-		" VALUES (?1, ?2, ?3, ?4)",
-	[ST_LIST_REVS] = "SELECT rev, time, uid, summary, ruleset FROM revisions"
+	[ST_UNSET] = "DELETE FROM settings WHERE key = ?1",
+	[ST_ADD_REV] = "INSERT INTO revisions (time, uid, summary, policy_in,"
+		" policy_out, enabled, panic) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+	[ST_LIST_REVS] = "SELECT " STORE_REV_COLS " FROM revisions r"
 		" ORDER BY rev DESC LIMIT ?1",
-	[ST_GET_REV] = "SELECT rev, time, uid, summary, ruleset FROM revisions"
-		" WHERE rev = ?1",
+	[ST_GET_REV] = "SELECT " STORE_REV_COLS " FROM revisions r WHERE rev = ?1",
+	[ST_LAST_REV] = "SELECT COALESCE(max(rev), 0) FROM revisions",
 };
 
 /*
@@ -118,6 +135,42 @@ static const char *const store_migrations[] = {
 	"  dropped INTEGER NOT NULL,"
 	"  lost INTEGER NOT NULL);"
 	"INSERT INTO log_counters VALUES (1, 0, 0, 0);",
+	/*
+	 * 2 -> 3: revisions as deltas. The old rows keep their rule text as
+	 * `legacy` (their rules were never rows), their policies read from
+	 * its first lines; the rules in force now existed "before history".
+	 */
+	"ALTER TABLE rules ADD COLUMN added_rev INTEGER NOT NULL DEFAULT 0;"
+	"ALTER TABLE rules ADD COLUMN removed_rev INTEGER;"
+	"DROP INDEX rules_expires;"
+	"CREATE INDEX rules_expires ON rules (expires)"
+	"  WHERE expires != 0 AND removed_rev IS NULL;"
+	"CREATE INDEX rules_live ON rules (id) WHERE removed_rev IS NULL;"
+	"CREATE INDEX rules_added ON rules (added_rev);"
+	"CREATE INDEX rules_removed ON rules (removed_rev)"
+	"  WHERE removed_rev IS NOT NULL;"
+	"CREATE TABLE revisions_v3 ("
+	"  rev INTEGER PRIMARY KEY AUTOINCREMENT,"
+	"  time INTEGER NOT NULL,"
+	"  uid INTEGER NOT NULL,"
+	"  summary TEXT NOT NULL,"
+	"  policy_in TEXT NOT NULL,"
+	"  policy_out TEXT NOT NULL,"
+	"  enabled INTEGER NOT NULL,"
+	"  panic INTEGER NOT NULL,"
+	"  legacy TEXT);"
+	"INSERT INTO revisions_v3 (rev, time, uid, summary, policy_in,"
+	"  policy_out, enabled, panic, legacy)"
+	" SELECT rev, time, uid, summary,"
+	"  CASE WHEN ruleset LIKE 'policy in reject%' THEN 'reject'"
+	"   WHEN ruleset LIKE 'policy in accept%' THEN 'accept' ELSE 'drop' END,"
+	"  CASE WHEN instr(ruleset, 'policy out drop') > 0 THEN 'drop'"
+	"   WHEN instr(ruleset, 'policy out reject') > 0 THEN 'reject'"
+	"   ELSE 'accept' END,"
+	"  COALESCE((SELECT value != '0' FROM settings WHERE key = 'enabled'), 1),"
+	"  0, ruleset FROM revisions;"
+	"DROP TABLE revisions;"
+	"ALTER TABLE revisions_v3 RENAME TO revisions;",
 };
 
 _Static_assert(sizeof(store_migrations) / sizeof(store_migrations[0])
@@ -569,18 +622,17 @@ static int row_to_rule(struct store *s, sqlite3_stmt *st, struct stored_rule *r)
 	r->expires = sqlite3_column_int64(st, 4);
 	r->duration = (uint64_t)sqlite3_column_int64(st, 5);
 	r->owner = (uid_t)sqlite3_column_int64(st, 6);
+	r->added_rev = sqlite3_column_int64(st, 7);
 	return 0;
 }
 
-int store_load_rules(struct store *s, struct stored_rule **out, size_t *n)
+static int load_rules_stmt(struct store *s, sqlite3_stmt *st,
+			   struct stored_rule **out, size_t *n)
 {
-	sqlite3_stmt *st = store_stmt(s, ST_LOAD_RULES);
 	struct stored_rule *v = NULL;
 	size_t len = 0, cap = 0;
 	int rc = SQLITE_ERROR;
 
-	if (!st)
-		return -1;
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		if (len == cap) {
 			cap = cap ? cap * 2 : 64;
@@ -601,6 +653,23 @@ int store_load_rules(struct store *s, struct stored_rule **out, size_t *n)
 	*out = v;
 	*n = len;
 	return 0;
+}
+
+int store_load_rules(struct store *s, struct stored_rule **out, size_t *n)
+{
+	sqlite3_stmt *st = store_stmt(s, ST_LOAD_RULES);
+
+	return st ? load_rules_stmt(s, st, out, n) : -1;
+}
+
+int store_rules_at(struct store *s, int64_t rev, struct stored_rule **out, size_t *n)
+{
+	sqlite3_stmt *st = store_stmt(s, ST_RULES_AT);
+
+	if (!st)
+		return -1;
+	sqlite3_bind_int64(st, 1, rev);
+	return load_rules_stmt(s, st, out, n);
 }
 
 void store_free_rules(struct stored_rule *v, size_t n)
@@ -627,34 +696,66 @@ int store_insert_rule(struct store *s, const struct stored_rule *r, uint64_t *id
 	sqlite3_bind_int64(st, 4, r->expires);
 	sqlite3_bind_int64(st, 5, (sqlite3_int64)r->duration);
 	sqlite3_bind_int64(st, 6, (sqlite3_int64)r->owner);
+	sqlite3_bind_int64(st, 7, r->added_rev);
 	if (store_run(s, st, "inserting a rule") < 0)
 		return -1;
 	*id = (uint64_t)sqlite3_last_insert_rowid(s->db);
 	return 0;
 }
 
-int store_delete_rule(struct store *s, uint64_t id)
+int store_remove_rule(struct store *s, uint64_t id, int64_t rev)
 {
-	sqlite3_stmt *st = store_stmt(s, ST_DELETE_RULE);
+	sqlite3_stmt *st = store_stmt(s, ST_REMOVE_RULE);
 
 	if (!st)
 		return -1;
 	sqlite3_bind_int64(st, 1, (sqlite3_int64)id);
-	if (store_run(s, st, "deleting a rule") < 0)
+	sqlite3_bind_int64(st, 2, rev);
+	if (store_run(s, st, "removing a rule") < 0)
 		return -1;
 	return sqlite3_changes(s->db) > 0 ? 1 : 0;
 }
 
-int store_delete_expired(struct store *s, int64_t now)
+int store_remove_expired(struct store *s, int64_t now, int64_t rev)
 {
-	sqlite3_stmt *st = store_stmt(s, ST_DELETE_EXPIRED);
+	sqlite3_stmt *st = store_stmt(s, ST_REMOVE_EXPIRED);
 
 	if (!st)
 		return -1;
 	sqlite3_bind_int64(st, 1, now);
-	if (store_run(s, st, "deleting expired rules") < 0)
+	sqlite3_bind_int64(st, 2, rev);
+	if (store_run(s, st, "removing expired rules") < 0)
 		return -1;
 	return sqlite3_changes(s->db);
+}
+
+/* the first column of a one-row statement, as an integer */
+static int64_t store_scalar(struct store *s, sqlite3_stmt *st, const char *what)
+{
+	int rc = sqlite3_step(st);
+	int64_t v = rc == SQLITE_ROW ? sqlite3_column_int64(st, 0) : -1;
+
+	store_done(st);
+	if (rc != SQLITE_ROW)
+		return store_fail(s, what);
+	return v;
+}
+
+int store_count_expired(struct store *s, int64_t now)
+{
+	sqlite3_stmt *st = store_stmt(s, ST_COUNT_EXPIRED);
+
+	if (!st)
+		return -1;
+	sqlite3_bind_int64(st, 1, now);
+	return (int)store_scalar(s, st, "counting expired rules");
+}
+
+int64_t store_last_revision(struct store *s)
+{
+	sqlite3_stmt *st = store_stmt(s, ST_LAST_REV);
+
+	return st ? store_scalar(s, st, "reading the last revision") : -1;
 }
 
 /* ---- settings ---- */
@@ -689,19 +790,31 @@ int store_set(struct store *s, const char *key, const char *val)
 	return store_run(s, st, "writing a setting");
 }
 
+int store_unset(struct store *s, const char *key)
+{
+	sqlite3_stmt *st = store_stmt(s, ST_UNSET);
+
+	if (!st)
+		return -1;
+	sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
+	return store_run(s, st, "removing a setting");
+}
+
 /* ---- revisions ---- */
 
-int store_add_revision(struct store *s, uid_t uid, int64_t time,
-		       const char *summary, const char *ruleset, int64_t *rev)
+int store_add_revision(struct store *s, const struct revision *r, int64_t *rev)
 {
 	sqlite3_stmt *st = store_stmt(s, ST_ADD_REV);
 
 	if (!st)
 		return -1;
-	sqlite3_bind_int64(st, 1, time);
-	sqlite3_bind_int64(st, 2, (sqlite3_int64)uid);
-	sqlite3_bind_text(st, 3, summary, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 4, ruleset, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 1, r->time);
+	sqlite3_bind_int64(st, 2, (sqlite3_int64)r->uid);
+	sqlite3_bind_text(st, 3, r->summary ? r->summary : "", -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 4, rule_policy_name(r->policy_in), -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 5, rule_policy_name(r->policy_out), -1, SQLITE_STATIC);
+	sqlite3_bind_int(st, 6, r->enabled);
+	sqlite3_bind_int(st, 7, r->panic);
 	if (store_run(s, st, "recording a revision") < 0)
 		return -1;
 	if (rev)
@@ -709,13 +822,32 @@ int store_add_revision(struct store *s, uid_t uid, int64_t time,
 	return 0;
 }
 
+static enum rule_policy policy_col(sqlite3_stmt *st, int col, enum rule_policy dflt)
+{
+	static const enum rule_policy all[] = { POLICY_ACCEPT, POLICY_DROP, POLICY_REJECT };
+	const unsigned char *t = sqlite3_column_text(st, col);
+
+	for (size_t i = 0; t && i < sizeof(all) / sizeof(all[0]); i++)
+		if (!strcmp((const char *)t, rule_policy_name(all[i])))
+			return all[i];
+	return dflt;
+}
+
 static void row_to_revision(sqlite3_stmt *st, struct revision *r)
 {
+	memset(r, 0, sizeof(*r));
 	r->rev = sqlite3_column_int64(st, 0);
 	r->time = sqlite3_column_int64(st, 1);
 	r->uid = (uid_t)sqlite3_column_int64(st, 2);
 	r->summary = col_text(st, 3);
-	r->ruleset = col_text(st, 4);
+	r->policy_in = policy_col(st, 4, POLICY_DROP);
+	r->policy_out = policy_col(st, 5, POLICY_ACCEPT);
+	r->enabled = sqlite3_column_int(st, 6) != 0;
+	r->panic = sqlite3_column_int(st, 7) != 0;
+	if (sqlite3_column_type(st, 8) != SQLITE_NULL)
+		r->legacy = col_text(st, 8);
+	r->added = (size_t)sqlite3_column_int64(st, 9);
+	r->removed = (size_t)sqlite3_column_int64(st, 10);
 }
 
 int store_list_revisions(struct store *s, size_t limit, struct revision **out, size_t *n)
@@ -746,7 +878,7 @@ int store_list_revisions(struct store *s, size_t limit, struct revision **out, s
 	return 0;
 }
 
-/* on 1, the caller frees out->summary and out->ruleset (store_revision_clear) */
+/* on 1, the caller frees out's strings (store_revision_clear) */
 int store_get_revision(struct store *s, int64_t rev, struct revision *out)
 {
 	sqlite3_stmt *st = store_stmt(s, ST_GET_REV);
@@ -770,7 +902,7 @@ int store_get_revision(struct store *s, int64_t rev, struct revision *out)
 void store_revision_clear(struct revision *r)
 {
 	free(r->summary);
-	free(r->ruleset);
+	free(r->legacy);
 	memset(r, 0, sizeof(*r));
 }
 

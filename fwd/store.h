@@ -14,6 +14,12 @@
  * their bookkeeping, settings, and one revision per applied change. The
  * schema carries a version; store_open migrates older databases forward.
  * All writes of one change happen between store_begin and store_commit.
+ *
+ * Revisions are deltas (schema 3): a rule row is never deleted but
+ * tombstoned, and carries the revision that added it and the one that
+ * removed it. The rule set at revision R is every row with
+ * added_rev <= R and (removed_rev unset or > R); a revision row keeps only
+ * what is not a rule: time, uid, summary, policies, enabled, panic.
  */
 struct store;
 
@@ -25,6 +31,7 @@ struct stored_rule {
 	int64_t expires;        /* unix seconds, 0 = never */
 	uint64_t duration;      /* `for` as written, seconds, 0 = permanent */
 	uid_t owner;
+	int64_t added_rev;      /* the revision that added it (0: before history) */
 };
 
 struct revision {
@@ -32,7 +39,11 @@ struct revision {
 	int64_t time;
 	uid_t uid;
 	char *summary;          /* "add 1 rule", "apply site.rules: +3 -1" */
-	char *ruleset;          /* the admin rule set after the change, as text */
+	enum rule_policy policy_in, policy_out;   /* after the change */
+	bool enabled, panic;                      /* after the change */
+	size_t added, removed;  /* rules it added and removed (filled on reading) */
+	char *legacy;           /* a schema-2 revision: its admin rule set as
+				   text (the rules are not rows); else NULL */
 };
 
 /*
@@ -49,33 +60,40 @@ int store_begin(struct store *s);
 int store_commit(struct store *s);
 int store_rollback(struct store *s);
 
-/* all rules, ordered by id; caller frees with store_free_rules */
+/* the rules in force (not removed), ordered by id; free with store_free_rules */
 int store_load_rules(struct store *s, struct stored_rule **out, size_t *n);
+/* the rules in force at revision rev, ordered by id */
+int store_rules_at(struct store *s, int64_t rev, struct stored_rule **out, size_t *n);
 void store_free_rules(struct stored_rule *v, size_t n);
-/* r->id is ignored; the new id is written to *id */
+/* r->id is ignored; r->added_rev is stored; the new id is written to *id */
 int store_insert_rule(struct store *s, const struct stored_rule *r, uint64_t *id);
-/* 1 deleted, 0 no such id, -1 error */
-int store_delete_rule(struct store *s, uint64_t id);
-/* deletes rules whose expires is set and <= now; returns count or -1 */
-int store_delete_expired(struct store *s, int64_t now);
+/* tombstones a rule in force by revision rev: 1 done, 0 no such rule, -1 error */
+int store_remove_rule(struct store *s, uint64_t id, int64_t rev);
+/* tombstones, by revision rev, rules whose expires is set and <= now; count or -1 */
+int store_remove_expired(struct store *s, int64_t now, int64_t rev);
+/* rules in force whose expires is set and <= now, or -1 */
+int store_count_expired(struct store *s, int64_t now);
 
 /* settings: small key/value strings ("policy-in", "enabled", ...) */
 /* returns 1 found (malloc'd *val), 0 absent, -1 error */
 int store_get(struct store *s, const char *key, char **val);
 int store_set(struct store *s, const char *key, const char *val);
+int store_unset(struct store *s, const char *key);
 
-int store_add_revision(struct store *s, uid_t uid, int64_t time,
-		       const char *summary, const char *ruleset, int64_t *rev);
+/* r->rev, added, removed and legacy are ignored; the new number into *rev */
+int store_add_revision(struct store *s, const struct revision *r, int64_t *rev);
 /* newest first; limit 0 = all */
 int store_list_revisions(struct store *s, size_t limit, struct revision **out, size_t *n);
 /* 1 found, 0 absent, -1 error */
 int store_get_revision(struct store *s, int64_t rev, struct revision *out);
+/* the newest revision number, 0 when none; -1 on error */
+int64_t store_last_revision(struct store *s);
 void store_free_revisions(struct revision *v, size_t n);
 /* frees the strings of one revision filled by store_get_revision */
 void store_revision_clear(struct revision *r);
 
 int store_schema_version(struct store *s);
-#define STORE_SCHEMA_VERSION 2
+#define STORE_SCHEMA_VERSION 3
 
 /*
  * ---- the event log (fwd/store_log.c; schema 2) ----

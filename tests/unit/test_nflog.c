@@ -852,7 +852,7 @@ static void test_migrate_v1(void)
 	CHECK(s != NULL, "opening v1: %s", err);
 	if (!s)
 		return;
-	CHECK(store_schema_version(s) == 2, "version %d after migration",
+	CHECK(store_schema_version(s) == STORE_SCHEMA_VERSION, "version %d after migration",
 	      store_schema_version(s));
 	CHECK(store_load_rules(s, &rules, &n) == 0 && n == 1 &&
 	      strcmp(rules[0].text, "allow in proto tcp port 22") == 0,

@@ -86,18 +86,25 @@ static void raw_sql(const char *path, const char *sql)
 	sqlite3_close(db);
 }
 
-static uint64_t add_rule(struct store *s, const char *text, enum rule_origin o,
-			 int64_t expires)
+static uint64_t add_rule_rev(struct store *s, const char *text, enum rule_origin o,
+			     int64_t expires, int64_t rev)
 {
 	struct stored_rule r = {
 		.text = (char *)text, .origin = o, .created = 1700000000,
 		.expires = expires, .duration = expires ? 3600 : 0, .owner = 1000,
+		.added_rev = rev,
 	};
 	uint64_t id = 0;
 
 	CHECK(store_insert_rule(s, &r, &id) == 0, "insert %s: %s", text,
 	      store_errmsg(s));
 	return id;
+}
+
+static uint64_t add_rule(struct store *s, const char *text, enum rule_origin o,
+			 int64_t expires)
+{
+	return add_rule_rev(s, text, o, expires, 0);
 }
 
 static void test_rules(struct store *s)
@@ -126,15 +133,18 @@ static void test_rules(struct store *s)
 	}
 	store_free_rules(v, n);
 
-	/* the highest id is deleted: its number must not come back */
-	CHECK(store_delete_rule(s, c) == 1, "delete 3");
-	CHECK(store_delete_rule(s, c) == 0, "delete 3 again");
-	CHECK(store_delete_rule(s, 999) == 0, "delete 999");
+	/* the highest id is removed: its number must not come back */
+	CHECK(store_remove_rule(s, c, 7) == 1, "remove 3");
+	CHECK(store_remove_rule(s, c, 8) == 0, "remove 3 again");
+	CHECK(store_remove_rule(s, 999, 7) == 0, "remove 999");
 	d = add_rule(s, "allow out", ORIGIN_ADMIN, 0);
 	CHECK(d == 4, "id after delete = %llu, want 4", (unsigned long long)d);
 
-	CHECK(store_delete_expired(s, 1700003599) == 0, "nothing expired yet");
-	CHECK(store_delete_expired(s, 1700003600) == 1, "rule 2 expires");
+	CHECK(store_count_expired(s, 1700003599) == 0, "count: nothing expired yet");
+	CHECK(store_count_expired(s, 1700003600) == 1, "count: rule 2 expired");
+	CHECK(store_remove_expired(s, 1700003599, 8) == 0, "nothing expired yet");
+	CHECK(store_remove_expired(s, 1700003600, 8) == 1, "rule 2 expires");
+	CHECK(store_remove_expired(s, 1700003600, 9) == 0, "expired only once");
 	CHECK(store_load_rules(s, &v, &n) == 0 && n == 2 && v[0].id == 1 &&
 	      v[1].id == 4, "after expiry: n = %zu", n);
 	store_free_rules(v, n);
@@ -149,12 +159,15 @@ static void test_rollback(struct store *s)
 	CHECK(store_begin(s) == 0, "begin: %s", store_errmsg(s));
 	add_rule(s, "allow in proto tcp port 80", ORIGIN_ADMIN, 0);
 	CHECK(store_set(s, "rolled", "back") == 0, "set in txn");
-	CHECK(store_delete_rule(s, 1) == 1, "delete in txn");
+	CHECK(store_remove_rule(s, 1, 9) == 1, "remove in txn");
 	CHECK(store_rollback(s) == 0, "rollback: %s", store_errmsg(s));
 	CHECK(store_load_rules(s, &v, &n) == 0 && n == 2 && v[0].id == 1,
 	      "rollback discards: n = %zu", n);
 	store_free_rules(v, n);
 	CHECK(store_get(s, "rolled", &val) == 0, "setting rolled back");
+	CHECK(store_set(s, "gone", "soon") == 0 && store_unset(s, "gone") == 0 &&
+	      store_get(s, "gone", &val) == 0, "unset");
+	CHECK(store_unset(s, "never-set") == 0, "unset of an absent key");
 	CHECK(store_commit(s) == -1, "commit without a transaction fails");
 	CHECK(strstr(store_errmsg(s), "no transaction") != NULL, "errmsg: %s",
 	      store_errmsg(s));
@@ -177,19 +190,34 @@ static void test_settings(struct store *s)
 	free(val);
 }
 
+static int64_t add_rev(struct store *s, uid_t uid, int64_t time, const char *summary,
+		       enum rule_policy in, bool panic)
+{
+	struct revision r = {
+		.time = time, .uid = uid, .summary = (char *)summary,
+		.policy_in = in, .policy_out = POLICY_ACCEPT, .enabled = true,
+		.panic = panic,
+	};
+	int64_t rev = 0;
+
+	CHECK(store_add_revision(s, &r, &rev) == 0, "add revision %s: %s", summary,
+	      store_errmsg(s));
+	return rev;
+}
+
 static void test_revisions(struct store *s)
 {
 	struct revision *v = NULL, one;
 	size_t n = 0;
-	int64_t r1 = 0, r2 = 0, r3 = 0;
+	int64_t r1, r2, r3;
 
-	CHECK(store_add_revision(s, 0, 100, "add 1 rule", "allow in\n", &r1) == 0 &&
-	      store_add_revision(s, 1000, 200, "delete 1 rule", "", &r2) == 0 &&
-	      store_add_revision(s, 0, 300, "apply site.rules: +3 -1",
-				 "policy in reject\nallow out\n", &r3) == 0,
-	      "add: %s", store_errmsg(s));
+	CHECK(store_last_revision(s) == 0, "no revision yet");
+	r1 = add_rev(s, 0, 100, "add 1 rule", POLICY_DROP, false);
+	r2 = add_rev(s, 1000, 200, "delete 1 rule", POLICY_DROP, false);
+	r3 = add_rev(s, 0, 300, "apply site.rules: +3 -1", POLICY_REJECT, true);
 	CHECK(r1 == 1 && r2 == 2 && r3 == 3, "revs %lld %lld %lld",
 	      (long long)r1, (long long)r2, (long long)r3);
+	CHECK(store_last_revision(s) == 3, "last revision");
 
 	CHECK(store_list_revisions(s, 0, &v, &n) == 0 && n == 3, "list all: %zu", n);
 	if (n == 3)
@@ -205,10 +233,164 @@ static void test_revisions(struct store *s)
 	store_free_revisions(v, n);
 
 	CHECK(store_get_revision(s, 3, &one) == 1, "get 3");
-	CHECK_STR(one.ruleset, "policy in reject\nallow out\n", "ruleset");
+	CHECK(one.policy_in == POLICY_REJECT && one.policy_out == POLICY_ACCEPT &&
+	      one.enabled && one.panic && !one.legacy, "revision 3 settings");
 	CHECK_STR(one.summary, "apply site.rules: +3 -1", "summary 3");
 	store_revision_clear(&one);
 	CHECK(store_get_revision(s, 42, &one) == 0, "get 42 absent");
+}
+
+/* ids of rules, in order, as "1 2 3" */
+static void ids_of(struct stored_rule *v, size_t n, struct strbuf *sb)
+{
+	sb_reset(sb);
+	for (size_t i = 0; i < n; i++)
+		sb_printf(sb, "%s%llu", i ? " " : "", (unsigned long long)v[i].id);
+}
+
+struct at_case {
+	int64_t rev;
+	const char *ids;
+};
+
+/* a rule set at a revision is the rows added by then and not yet removed */
+static void test_deltas(void)
+{
+	static const struct at_case cases[] = {
+		{ 0, "" }, { 1, "1 2" }, { 2, "2 3" }, { 3, "2" }, { 4, "2 4" }, { 99, "2 4" },
+	};
+	char *path = tpath("delta.db"), err[512];
+	struct store *s = store_open(path, err, sizeof(err));
+	struct strbuf sb = STRBUF_INIT;
+	struct stored_rule *v = NULL;
+	struct revision *rv = NULL;
+	size_t n = 0;
+	int64_t r1, r2, r3, r4;
+
+	CHECK(s != NULL, "open %s: %s", path, err);
+	if (!s)
+		goto out;
+	r1 = add_rev(s, 0, 100, "first", POLICY_DROP, false);
+	add_rule_rev(s, "allow in proto tcp port 22", ORIGIN_ADMIN, 0, r1);    /* 1 */
+	add_rule_rev(s, "allow in proto tcp port 80", ORIGIN_DEFAULT, 0, r1);  /* 2 */
+	r2 = add_rev(s, 0, 200, "second", POLICY_DROP, false);
+	CHECK(store_remove_rule(s, 1, r2) == 1, "remove 1 by 2");
+	add_rule_rev(s, "allow in proto udp port 53", ORIGIN_PROMPT, 0, r2);   /* 3 */
+	r3 = add_rev(s, 0, 300, "third", POLICY_REJECT, false);
+	CHECK(store_remove_rule(s, 3, r3) == 1, "remove 3 by 3");
+	r4 = add_rev(s, 0, 400, "fourth", POLICY_REJECT, false);
+	add_rule_rev(s, "allow out", ORIGIN_ADMIN, 400, r4);                   /* 4 */
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		CHECK(store_rules_at(s, cases[i].rev, &v, &n) == 0, "rules at %lld: %s",
+		      (long long)cases[i].rev, store_errmsg(s));
+		ids_of(v, n, &sb);
+		CHECK(strcmp(sb_str(&sb), cases[i].ids) == 0, "rules at revision %lld: "
+		      "'%s', want '%s'", (long long)cases[i].rev, sb_str(&sb), cases[i].ids);
+		store_free_rules(v, n);
+	}
+	CHECK(store_load_rules(s, &v, &n) == 0, "load");
+	ids_of(v, n, &sb);
+	CHECK_STR(sb_str(&sb), "2 4", "rules in force");
+	if (n == 2)
+		CHECK(v[0].added_rev == r1 && v[1].added_rev == r4, "added_rev read back");
+	store_free_rules(v, n);
+	CHECK(store_list_revisions(s, 0, &rv, &n) == 0 && n == 4, "list: %zu", n);
+	if (n == 4) {
+		sb_reset(&sb);
+		for (size_t i = 0; i < n; i++)
+			sb_printf(&sb, "%lld:+%zu-%zu ", (long long)rv[i].rev, rv[i].added,
+				  rv[i].removed);
+		CHECK_STR(sb_str(&sb), "4:+1-0 3:+0-1 2:+1-1 1:+2-0 ", "added/removed counts");
+	}
+	store_free_revisions(rv, n);
+	/* the expiry is a revision of its own too */
+	CHECK(store_remove_expired(s, 400, 5) == 1, "expire 4");
+	CHECK(store_rules_at(s, 4, &v, &n) == 0 && n == 2, "rev 4 still has it");
+	store_free_rules(v, n);
+	CHECK(store_rules_at(s, 5, &v, &n) == 0 && n == 1, "rev 5 does not");
+	store_free_rules(v, n);
+	store_close(s);
+out:
+	sb_free(&sb);
+	free(path);
+}
+
+/* schema 2 exactly as migrations 0 -> 1 -> 2 left it */
+static const char v2_schema[] =
+	"CREATE TABLE rules (id INTEGER PRIMARY KEY AUTOINCREMENT, text TEXT NOT NULL,"
+	" origin TEXT NOT NULL CHECK (origin IN ('admin', 'prompt', 'default')),"
+	" created INTEGER NOT NULL, expires INTEGER NOT NULL DEFAULT 0,"
+	" duration INTEGER NOT NULL DEFAULT 0, owner INTEGER NOT NULL);"
+	"CREATE INDEX rules_expires ON rules (expires) WHERE expires != 0;"
+	"CREATE TABLE settings (key TEXT PRIMARY KEY NOT NULL, value TEXT NOT NULL)"
+	" WITHOUT ROWID;"
+	"CREATE TABLE revisions (rev INTEGER PRIMARY KEY AUTOINCREMENT,"
+	" time INTEGER NOT NULL, uid INTEGER NOT NULL, summary TEXT NOT NULL,"
+	" ruleset TEXT NOT NULL);"
+	"CREATE TABLE log (id INTEGER PRIMARY KEY AUTOINCREMENT, time INTEGER NOT NULL,"
+	" dir TEXT NOT NULL CHECK (dir IN ('i', 'o')), proto INTEGER NOT NULL,"
+	" peer TEXT NOT NULL, peer_port INTEGER NOT NULL, local_port INTEGER NOT NULL,"
+	" app TEXT, uid INTEGER NOT NULL, reason TEXT NOT NULL,"
+	" count INTEGER NOT NULL CHECK (count > 0));"
+	"CREATE TABLE log_counters (one INTEGER PRIMARY KEY CHECK (one = 1),"
+	" recorded INTEGER NOT NULL, dropped INTEGER NOT NULL, lost INTEGER NOT NULL);"
+	"INSERT INTO log_counters VALUES (1, 0, 0, 0);"
+	"INSERT INTO rules (text, origin, created, owner) VALUES"
+	" ('allow in proto tcp port 22', 'default', 100, 0),"
+	" ('allow in proto tcp port 80', 'admin', 200, 0),"
+	" ('allow in proto udp port 53', 'prompt', 300, 1000);"
+	"DELETE FROM rules WHERE id = 2;"
+	"INSERT INTO settings VALUES ('enabled', '0'), ('policy-in', 'reject');"
+	"INSERT INTO revisions (time, uid, summary, ruleset) VALUES"
+	" (100, 0, 'initial', 'policy in drop\npolicy out accept\n"
+	"allow in proto tcp port 22\n'),"
+	" (200, 0, 'add 1 rule', 'policy in drop\npolicy out drop\n"
+	"allow in proto tcp port 22\nallow in proto tcp port 80\n'),"
+	" (300, 1000, 'apply x', 'policy in reject\npolicy out accept\n"
+	"allow in proto tcp port 22\n');"
+	"PRAGMA user_version = 2;";
+
+static void test_migrate_v2(void)
+{
+	char *path = tpath("v2.db"), err[512];
+	struct store *s;
+	struct stored_rule *v = NULL;
+	struct revision *rv = NULL;
+	struct strbuf sb = STRBUF_INIT;
+	size_t n = 0;
+
+	raw_sql(path, v2_schema);
+	s = store_open(path, err, sizeof(err));
+	CHECK(s != NULL, "migrate v2: %s", err);
+	if (!s)
+		goto out;
+	CHECK(store_schema_version(s) == STORE_SCHEMA_VERSION, "version after migration");
+	CHECK(store_load_rules(s, &v, &n) == 0, "load: %s", store_errmsg(s));
+	ids_of(v, n, &sb);
+	CHECK_STR(sb_str(&sb), "1 3", "rules kept");
+	if (n == 2)
+		CHECK(v[0].added_rev == 0 && v[1].origin == ORIGIN_PROMPT &&
+		      v[1].owner == 1000, "rule fields kept");
+	store_free_rules(v, n);
+	CHECK(store_list_revisions(s, 0, &rv, &n) == 0 && n == 3, "revisions: %zu", n);
+	if (n == 3) {
+		CHECK(rv[0].rev == 3 && rv[0].policy_in == POLICY_REJECT &&
+		      rv[0].policy_out == POLICY_ACCEPT && !rv[0].enabled && !rv[0].panic &&
+		      rv[0].uid == 1000, "revision 3 from its text");
+		CHECK(rv[1].policy_in == POLICY_DROP && rv[1].policy_out == POLICY_DROP,
+		      "revision 2 policies");
+		CHECK(rv[1].legacy && strstr(rv[1].legacy, "port 80\n"), "legacy text kept");
+		CHECK_STR(rv[2].summary, "initial", "summary kept");
+	}
+	store_free_revisions(rv, n);
+	/* numbering goes on from the old rows: no revision number twice */
+	CHECK(add_rev(s, 0, 400, "after", POLICY_DROP, false) == 4, "next revision");
+	CHECK(add_rule(s, "allow out", ORIGIN_ADMIN, 0) == 4, "next rule id");
+	CHECK(store_remove_rule(s, 1, 4) == 1, "old rules can be tombstoned");
+	store_close(s);
+out:
+	sb_free(&sb);
+	free(path);
 }
 
 static void test_reopen(const char *path)
@@ -467,6 +649,8 @@ int main(void)
 	}
 	test_good();
 	test_migrate_empty();
+	test_deltas();
+	test_migrate_v2();
 	test_bad_files();
 	rm_tmpdir();
 	TEST_DONE();
