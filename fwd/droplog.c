@@ -46,6 +46,10 @@ struct droplog {
 	uint32_t in_window;
 	int64_t kicked;                 /* the freshest scan asked for in this read */
 	bool failing;                   /* the last write failed: logged once */
+	/* what the kernel's log rate limit held back: see count_unlogged */
+	uint64_t policy_seen;           /* policy drops nflog brought us */
+	uint64_t kernel_base, seen_base;
+	int64_t unlogged_ms;            /* last comparison, monotonic; 0 = none yet */
 	int64_t newest;
 };
 
@@ -229,6 +233,8 @@ static void on_event(void *arg, const struct nflog_event *ev)
 
 	if (!d->since_ms)
 		d->since_ms = mono_ms();
+	if (!strncmp(ev->prefix, "fwd-drop-", 9) || !strncmp(ev->prefix, "fwd-reject-", 11))
+		d->policy_seen++;
 	if (!within_rate(d)) {
 		d->lost++;
 		return;
@@ -287,6 +293,30 @@ static void write_failed(struct droplog *d, struct store *s, uint64_t events)
 	d->failing = true;
 }
 
+/*
+ * The kernel logs policy drops through a rate limit so a flood cannot
+ * swamp fwd; the drops above it never reach us. Once a second while events
+ * flow, the policy drop counters are compared with the events nflog
+ * delivered, and the difference counts as lost: the log says that it is
+ * incomplete rather than looking quiet.
+ */
+static void count_unlogged(struct droplog *d)
+{
+	struct engine_status st;
+	uint64_t kernel;
+
+	if (d->unlogged_ms && mono_ms() - d->unlogged_ms < 1000)
+		return;
+	engine_status(d->eng, &st);
+	kernel = st.drops_in + st.rejects_in + st.drops_out;
+	if (d->unlogged_ms && kernel - d->kernel_base > d->policy_seen - d->seen_base &&
+	    kernel >= d->kernel_base)
+		d->lost += (kernel - d->kernel_base) - (d->policy_seen - d->seen_base);
+	d->kernel_base = kernel;
+	d->seen_base = d->policy_seen;
+	d->unlogged_ms = mono_ms();
+}
+
 void droplog_flush(struct droplog *d)
 {
 	struct store *s = engine_store(d->eng);
@@ -296,6 +326,8 @@ void droplog_flush(struct droplog *d)
 		write_failed(d, s, d->n);
 	else if (d->n)
 		d->failing = false;
+	if (engine_enabled(d->eng))
+		count_unlogged(d);
 	if (d->lost && (!s || store_log_add_lost(s, d->lost) < 0))
 		write_failed(d, s, d->lost);
 	d->lost = 0;

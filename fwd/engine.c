@@ -35,6 +35,8 @@ struct engine {
 	struct strbuf rule_problem;     /* stored block rules not enforced */
 	struct strbuf compile_problem;  /* stored rules that did not compile */
 	struct strbuf write_problem;    /* the last change could not be stored */
+	struct strbuf kernel_problem;   /* the table was changed behind fwd's back */
+	bool first_start;               /* the store was seeded by this start */
 	struct strbuf status_text;
 	struct nft *nft;
 	struct plan *plan;              /* the current state, compiled */
@@ -255,6 +257,7 @@ static int seed_store(struct engine *e, int64_t now)
 	}
 	diag_list_free(&dl);
 	rc = seed_write(e, &rs, now);
+	e->first_start = rc == 0;
 	if (rc == 0)
 		log_info("first start: initial policy from %s (%zu rules)", path, rs.nrules);
 	ruleset_clear(&rs);
@@ -520,6 +523,7 @@ void engine_free(struct engine *e)
 	free(e->db_problem);
 	sb_free(&e->rule_problem);
 	sb_free(&e->compile_problem);
+	sb_free(&e->kernel_problem);
 	sb_free(&e->write_problem);
 	sb_free(&e->status_text);
 	for (size_t i = 0; i < e->nskipped; i++)
@@ -588,6 +592,24 @@ static void open_store(struct engine *e)
 }
 
 /*
+ * A table that differs from the stored rules at start was changed while no
+ * fwd owned it (after a kill -9, nobody holds the owner flag): say so.
+ * A missing table on a first start is simply new.
+ */
+static void report_found_table(struct engine *e)
+{
+	const char *found = nft_last_found(e->nft);
+
+	if (!*found || (e->first_start && strcmp(found, "missing") == 0))
+		return;
+	sb_reset(&e->kernel_problem);
+	sb_printf(&e->kernel_problem, "at start fwd's table inet %s %s%s; fwd restored "
+		  "its rule set", e->opts->table, strcmp(found, "missing") ? "differed "
+		  "from the stored rules: " : "was ", found);
+	log_warnx("%s (changed while no fwd owned it?)", sb_str(&e->kernel_problem));
+}
+
+/*
  * The state in the kernel at start: a full resync in one batch, adopting
  * the table a previous fwd left behind. Stored rules that do not compile
  * leave the host with the stored policies and no rules -- closed.
@@ -638,6 +660,7 @@ static int kernel_start(struct engine *e, int64_t now)
 		log_warnx("the kernel refused the ruleset: %s", ne.msg);
 		return -1;
 	}
+	report_found_table(e);
 	return 0;
 }
 
@@ -1058,6 +1081,7 @@ void engine_status(struct engine *e, struct engine_status *st)
 	join_problem(&e->status_text, e->db_problem);
 	join_problem(&e->status_text, sb_str(&e->rule_problem));
 	join_problem(&e->status_text, sb_str(&e->compile_problem));
+	join_problem(&e->status_text, sb_str(&e->kernel_problem));
 	join_problem(&e->status_text, sb_str(&e->write_problem));
 	memset(st, 0, sizeof(*st));
 	st->enabled = e->enabled;

@@ -520,6 +520,59 @@ static void build_full(struct nft_batch *bt, const struct plan *p,
 	nftb_end(bt);
 }
 
+const char *nft_last_found(const struct nft *n)
+{
+	return n->found;
+}
+
+/*
+ * With the kernel's state unknown, compare what is there with the plan
+ * before the resync overwrites it: someone may have changed the table
+ * while no fwd owned it (after a kill -9). Sets are compared by name; their
+ * elements are patched by the resync either way.
+ */
+static void inspect_table(struct nft *n, const struct plan *p, const struct nft_kstate *st)
+{
+	const char **names = xcalloc(p->nchains + 1, sizeof(*names));
+	size_t *counts = xcalloc(p->nchains + 1, sizeof(*counts)), other = 0;
+
+	n->found[0] = '\0';
+	if (!st->table) {
+		snprintf(n->found, sizeof(n->found), "missing");
+		goto out;
+	}
+	for (size_t i = 0; i < p->nchains; i++)
+		names[i] = p->chains[i].name;
+	if (nftr_rule_counts(n, names, p->nchains, counts, &other) < 0)
+		goto out;
+	for (size_t i = 0; i < p->nchains && !n->found[0]; i++) {
+		bool there = false;
+
+		for (size_t k = 0; k < st->nchains; k++)
+			there |= strcmp(st->chains[k], names[i]) == 0;
+		if (!there)
+			snprintf(n->found, sizeof(n->found), "chain %s was missing", names[i]);
+		else if (counts[i] != p->chains[i].nrules)
+			snprintf(n->found, sizeof(n->found),
+				 "chain %s held %zu rules where fwd puts %zu", names[i],
+				 counts[i], p->chains[i].nrules);
+	}
+	for (size_t i = 0; i < st->nchains && !n->found[0]; i++)
+		if (!plan_has_chain(p, st->chains[i]))
+			snprintf(n->found, sizeof(n->found), "it held a foreign chain %s",
+				 st->chains[i]);
+	for (size_t i = 0; i < st->nsets && !n->found[0]; i++)
+		if (!plan_set_named(p, st->sets[i].name))
+			snprintf(n->found, sizeof(n->found), "it held a foreign set %s",
+				 st->sets[i].name);
+	if (!n->found[0] && other)
+		snprintf(n->found, sizeof(n->found), "%zu rules in chains fwd does not use",
+			 other);
+out:
+	free(names);
+	free(counts);
+}
+
 /* prev: what the kernel holds, if known for sure; else NULL */
 static int apply_full(struct nft *n, const struct plan *prev,
 		      const struct plan *p, struct nft_error *e)
@@ -529,9 +582,12 @@ static int apply_full(struct nft *n, const struct plan *prev,
 	struct nft_batch bt;
 	struct nft_carry *carry = NULL;
 	size_t ncarry = 0;
-	int rc = -1;
+	int rc = -1, st_rc;
 
-	if (nftr_state(n, &st) < 0 || resync_prepare(n, prev, p, &st, &rs) < 0 ||
+	st_rc = nftr_state(n, &st);
+	if (st_rc == 0 && !prev)
+		inspect_table(n, p, &st);
+	if (st_rc < 0 || resync_prepare(n, prev, p, &st, &rs) < 0 ||
 	    (st.table && nftr_chain_counters(n, &carry, &ncarry) < 0)) {
 		e->err = errno;
 		snprintf(e->msg, sizeof(e->msg), "cannot read table inet %s: %s",

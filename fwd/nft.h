@@ -41,6 +41,14 @@ int nft_table_exists(struct nft *n);
 int nft_apply(struct nft *n, const struct plan *prev, const struct plan *next,
 	      struct nft_error *e);
 
+/*
+ * After an nft_apply with prev == NULL (start-up, or the kernel out of
+ * step): "" when the kernel held what fwd expected or nothing was there to
+ * compare, else how the table differed ("missing", "chain input had 3
+ * rules more than fwd's", ...). The resync has repaired it either way.
+ */
+const char *nft_last_found(const struct nft *n);
+
 /* removes fwd's table (only `fwctl disable` does this) */
 int nft_delete_table(struct nft *n, struct nft_error *e);
 

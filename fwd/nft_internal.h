@@ -47,6 +47,7 @@ struct nft {
 	int sndbuf;             /* what the kernel granted, bytes */
 	struct nft_carry *carry;
 	size_t ncarry;
+	char found[256];        /* how the last unknown-state resync found the table */
 };
 
 /*
@@ -127,6 +128,9 @@ int nftr_chain_counters(struct nft *n, struct nft_carry **v, size_t *nv);
 /* adds v to the running totals (after the flushing batch went through) */
 void nftr_carry_add(struct nft *n, const struct nft_carry *v, size_t nv);
 void nftr_state_free(struct nft_kstate *st);
+/* rules per chain in names[] (counts[]), and in any other chain (*other) */
+int nftr_rule_counts(struct nft *n, const char *const *names, size_t nnames,
+		     size_t *counts, size_t *other);
 /* the elements the kernel holds in set s->name, into s (sorted) */
 int nftr_set_elems(struct nft *n, struct plan_set *s, int64_t now);
 /* the set flags/key nft_build sends for this plan set */

@@ -408,6 +408,58 @@ static int count_rules(struct count_ctx *c)
 	return nft_talk(c->n, nlh, rule_cb, c);
 }
 
+/* how many rules each chain of fwd's table holds, whatever made them */
+struct chain_count_ctx {
+	struct nft *n;
+	const char *const *names;
+	size_t *counts;
+	size_t nnames;
+	size_t other;           /* rules in chains not named */
+};
+
+static int chain_count_cb(const struct nlmsghdr *nlh, void *data)
+{
+	struct chain_count_ctx *c = data;
+	struct nftnl_rule *r = nftnl_rule_alloc();
+	const char *chain;
+	size_t i;
+
+	if (nftnl_rule_nlmsg_parse(nlh, r) == 0 &&
+	    ours(nftnl_rule_get_str(r, NFTNL_RULE_TABLE), c->n)) {
+		chain = nftnl_rule_get_str(r, NFTNL_RULE_CHAIN);
+		for (i = 0; chain && i < c->nnames; i++)
+			if (strcmp(chain, c->names[i]) == 0)
+				break;
+		if (chain && i < c->nnames)
+			c->counts[i]++;
+		else
+			c->other++;
+	}
+	nftnl_rule_free(r);
+	return MNL_CB_OK;
+}
+
+int nftr_rule_counts(struct nft *n, const char *const *names, size_t nnames,
+		     size_t *counts, size_t *other)
+{
+	char buf[MNL_SOCKET_BUFFER_SIZE];
+	struct chain_count_ctx c = { .n = n, .names = names, .counts = counts,
+				     .nnames = nnames };
+	struct nftnl_rule *r;
+	struct nlmsghdr *nlh;
+	int rc;
+
+	memset(counts, 0, nnames * sizeof(*counts));
+	nlh = dump_hdr(n, buf, NFT_MSG_GETRULE);
+	r = nftnl_rule_alloc();
+	nftnl_rule_set_str(r, NFTNL_RULE_TABLE, n->table);
+	nftnl_rule_nlmsg_build_payload(nlh, r);
+	nftnl_rule_free(r);
+	rc = nft_talk(n, nlh, chain_count_cb, &c);
+	*other = c.other;
+	return rc;
+}
+
 struct carry_list {
 	struct nft_carry *v;
 	size_t n;

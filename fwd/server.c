@@ -219,9 +219,14 @@ static void accept_one(struct server *s, int fd)
 		close(fd);
 		return;
 	}
-	if (s->n >= SERVER_MAX_CLIENTS) {
-		log_warnx("refusing uid %u: %d connections already", (unsigned)c->peer.uid,
-			  SERVER_MAX_CLIENTS);
+	/*
+	 * The last SERVER_ADMIN_RESERVE slots are kept for root and the admin
+	 * group: other users' idle connections must never lock an admin out.
+	 */
+	if (s->n >= SERVER_MAX_CLIENTS ||
+	    (s->n >= SERVER_MAX_CLIENTS - SERVER_ADMIN_RESERVE && !auth_is_admin(&c->peer))) {
+		log_warnx("refusing uid %u: %zu connections already", (unsigned)c->peer.uid,
+			  s->n);
 		refuse(fd, "EUSERS", "too many connections to fwd; try again later");
 	} else if (clients_of(s, c->peer.uid) >= SERVER_MAX_PER_UID) {
 		log_warnx("refusing uid %u: %d connections of this user already",

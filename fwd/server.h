@@ -6,6 +6,7 @@
 
 /* limits of the control socket (doc/protocol.md, SPEC.md) */
 #define SERVER_MAX_CLIENTS      512
+#define SERVER_ADMIN_RESERVE    32      /* of those, only for root and admins */
 #define SERVER_MAX_PER_UID      64
 #define SERVER_MAX_OUTPUT       (64u << 20)     /* unread response bytes */
 #define SERVER_IDLE_MS          30000           /* silent mid-request */
