@@ -46,4 +46,40 @@ int explain_packet(const struct compile_input *in, const struct explain_query *q
 
 const char *explain_verdict_name(enum explain_verdict v);
 
+/*
+ * explain_packet with more known or assumed. local: the local address
+ * (family q->family), NULL when unknown. worst: a rule that matches only
+ * some of the packets the query stands for (an interface, a local address
+ * or a sending user not given) counts as matching when it accepts and as
+ * not matching when it blocks -- "can any such packet get in", the
+ * question of exposure. explain_packet is this with NULL, false.
+ */
+int explain_packet_ex(const struct compile_input *in, const struct explain_query *q,
+		      const uint8_t *local, bool worst, struct explain_result *out);
+
+/* a listening socket as exposure sees it */
+struct explain_listener {
+	uint8_t proto;                  /* IPPROTO_TCP or IPPROTO_UDP */
+	uint16_t port;
+	bool v4, v6;                    /* the families it receives */
+	int family;                     /* of addr, when has_addr */
+	bool has_addr;                  /* bound to one address */
+	uint8_t addr[16];
+};
+
+struct explain_reach {
+	bool reachable;                 /* a new connection from some remote peer gets in */
+	const struct rule *rule;        /* the rule that lets it in, NULL = base/none */
+	char from[64];                  /* the peers it admits: "10.0.0.0/8", "anywhere" */
+	char why[512];
+};
+
+/*
+ * Whether some remote peer (not loopback) can open a new connection to l,
+ * exact in the peer address: the candidates are the ends of every allowing
+ * prefix and the addresses just outside every blocking one.
+ */
+void explain_exposure(const struct compile_input *in, const struct explain_listener *l,
+		      struct explain_reach *out);
+
 #endif
