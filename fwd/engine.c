@@ -117,21 +117,10 @@ static struct plan *compile_state(struct engine *e, const struct ruleset *rs,
 	return compile_panic(e, rs, e->panic, now, bind, nbind, diags);
 }
 
-/*
- * Weak while fwd/explain.c is being written in parallel: a binary without
- * the evaluator links, and the SSH check then says it cannot tell.
- */
-#pragma weak explain_packet
-
 int engine_explain(struct engine *e, const struct ruleset *rs,
 		   const struct explain_query *q, struct explain_result *out)
 {
 	struct compile_input in;
-
-	if (!explain_packet) {
-		snprintf(out->why, sizeof(out->why), "this fwd has no policy evaluator");
-		return -1;
-	}
 
 	compile_input_of(e, rs, e->panic, time(NULL), e->bind, e->nbind, &in);
 	return explain_packet(&in, q, out);
