@@ -81,10 +81,32 @@ void nftb_begin(struct nft_batch *bt)
 	msg_done(bt);
 }
 
+/*
+ * A test hook, FWD_TEST_KERNEL_REFUSE=N: every batch after the first N
+ * carries one message the kernel must refuse (deleting a chain that does not
+ * exist), so the integration tests can show that a refused transaction
+ * changes nothing, in the kernel or in the database. fwd's own checks catch
+ * every bad rule before the kernel sees it, so nothing else provokes this.
+ */
+static bool test_refuse_now(void)
+{
+	static long after = -2, built;
+	const char *v;
+
+	if (after == -2) {
+		v = getenv("FWD_TEST_KERNEL_REFUSE");
+		after = v && *v ? strtol(v, NULL, 10) : -1;
+	}
+	return after >= 0 && ++built > after;
+}
+
 void nftb_end(struct nft_batch *bt)
 {
 	struct nft_msgref ref = ref_other("batch");
 	struct nlmsghdr *nlh;
+
+	if (test_refuse_now())
+		nftb_del_chain(bt, "fwd-test-refused");
 
 	nlh = nftnl_batch_end(nftnl_batch_buffer(bt->b), ref_push(bt, &ref));
 	/* kernels >= 6.10 ack the end; older ones send nothing (see nft.c) */
