@@ -16,18 +16,10 @@ static void export_item(struct fwctl *fw, const struct message *m, void *arg)
 int export_main(struct fwctl *fw, int argc, char **argv)
 {
 	struct request rq;
-	struct message ok;
-	int rc;
 
 	if (argc > 1)
 		return fwctl_usage(fw);
 	request_init(&rq, "export");
 	rq.on_item = export_item;
-	out_list_begin(NULL, NULL, 1);
-	rc = request_run(fw, &rq, &ok);
-	request_free(&rq);
-	if (rc == 0)
-		out_list_end();
-	proto_message_free(&ok);
-	return rc;
+	return request_list(fw, &rq, NULL, 1);
 }

@@ -222,21 +222,12 @@ static void services_item(struct fwctl *fw, const struct message *m, void *arg)
 static int services_main(struct fwctl *fw, int argc, char **argv)
 {
 	struct request rq;
-	struct message ok;
-	int rc;
 
 	if (argc > 1)
 		return fwctl_usage(fw);
 	request_init(&rq, "services");
 	rq.on_item = services_item;
-	out_list_begin(NULL, svc_headers, 3);
-	rc = request_run(fw, &rq, &ok);
-	request_free(&rq);
-	if (rc == 0) {
-		out_list_end();
-		proto_message_free(&ok);
-	}
-	return rc;
+	return request_list(fw, &rq, svc_headers, 3);
 }
 
 int inspect_main(struct fwctl *fw, int argc, char **argv)

@@ -35,18 +35,10 @@ static void list_item(struct fwctl *fw, const struct message *m, void *arg)
 int list_main(struct fwctl *fw, int argc, char **argv)
 {
 	struct request rq;
-	struct message ok;
-	int rc;
 
 	if (argc > 1)
 		return fwctl_usage(fw);
 	request_init(&rq, "list");
 	rq.on_item = list_item;
-	out_list_begin(NULL, list_headers, 5);
-	rc = request_run(fw, &rq, &ok);
-	request_free(&rq);
-	if (rc == 0)
-		out_list_end();
-	proto_message_free(&ok);
-	return rc;
+	return request_list(fw, &rq, list_headers, 5);
 }

@@ -50,20 +50,12 @@ static void prompt_item(struct fwctl *fw, const struct message *m, void *arg)
 static int prompts_list_main(struct fwctl *fw, int argc)
 {
 	struct request rq;
-	struct message ok;
-	int rc;
 
 	if (argc > 1)
 		return fwctl_usage(fw);
 	request_init(&rq, "prompts");
 	rq.on_item = prompt_item;
-	out_list_begin(NULL, prompt_headers, 7);
-	rc = request_run(fw, &rq, &ok);
-	request_free(&rq);
-	if (rc == 0)
-		out_list_end();
-	proto_message_free(&ok);
-	return rc;
+	return request_list(fw, &rq, prompt_headers, 7);
 }
 
 /* --for DURATION as the protocol's duration=; -1 on bad input */

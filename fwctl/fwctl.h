@@ -61,6 +61,13 @@ void request_free(struct request *rq);
  */
 int request_run(struct fwctl *fw, const struct request *rq, struct message *ok);
 
+/*
+ * A listing: runs rq (and frees it) with its items printed as one table
+ * under headers, or as one JSON array. Returns the exit status.
+ */
+int request_list(struct fwctl *fw, struct request *rq, const char *const *headers,
+		 size_t ncols);
+
 /* ---- subcommands ---- */
 
 int status_main(struct fwctl *fw, int argc, char **argv);

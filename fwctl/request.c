@@ -207,3 +207,18 @@ int generic_main(struct fwctl *fw, int argc, char **argv)
 	proto_message_free(&ok);
 	return 0;
 }
+
+int request_list(struct fwctl *fw, struct request *rq, const char *const *headers,
+		 size_t ncols)
+{
+	struct message ok;
+	int rc;
+
+	out_list_begin(NULL, headers, ncols);
+	rc = request_run(fw, rq, &ok);
+	request_free(rq);
+	if (rc == 0)
+		out_list_end();
+	proto_message_free(&ok);
+	return rc;
+}
