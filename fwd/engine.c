@@ -562,6 +562,44 @@ static void db_unavailable(struct engine *e, const char *why)
 		  "change until the database is repaired or moved away");
 }
 
+/*
+ * A database that is damaged (not SQLite, corrupt, empty) is moved aside,
+ * with its WAL, and kept for inspection: this start runs closed on the
+ * built-in default and says so, and the next start begins afresh instead of
+ * tripping over the same file. Anything else (a newer schema, someone
+ * else's database, a permission problem) is left exactly where it is.
+ */
+static void move_aside(const char *path, const char *err, struct strbuf *why)
+{
+	static const char *const damaged[] = { "not an SQLite database",
+		"database is corrupt", "is empty (0 bytes)" };
+	char dst[4096], from[4200], to[4200];
+	time_t t = time(NULL);
+	struct tm tm;
+	bool bad = false;
+
+	for (size_t i = 0; i < sizeof(damaged) / sizeof(damaged[0]); i++)
+		bad |= strstr(err, damaged[i]) != NULL;
+	if (!bad)
+		return;
+	gmtime_r(&t, &tm);
+	snprintf(dst, sizeof(dst), "%s.corrupt-%04d%02d%02dT%02d%02d%02dZ", path,
+		 tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min,
+		 tm.tm_sec);
+	if (rename(path, dst) < 0) {
+		sb_printf(why, "; could not move it aside: %s", strerror(errno));
+		return;
+	}
+	for (int i = 0; i < 2; i++) {
+		snprintf(from, sizeof(from), "%s%s", path, i ? "-shm" : "-wal");
+		snprintf(to, sizeof(to), "%s%s", dst, i ? "-shm" : "-wal");
+		if (rename(from, to) < 0 && errno != ENOENT)
+			log_warn("moving %s aside", from);
+	}
+	sb_printf(why, "; moved aside to %s (the next start begins with a new "
+		  "database)", dst);
+}
+
 static void open_store(struct engine *e)
 {
 	const char *path = e->opts->db_path;
@@ -575,6 +613,7 @@ static void open_store(struct engine *e)
 		if (!strstr(err, path))
 			sb_printf(&why, "%s: ", path);
 		sb_puts(&why, err);
+		move_aside(path, err, &why);
 		db_unavailable(e, sb_str(&why));
 	}
 	sb_free(&why);
@@ -589,7 +628,8 @@ static void report_found_table(struct engine *e)
 {
 	const char *found = nft_last_found(e->nft);
 
-	if (!*found || (e->first_start && strcmp(found, "missing") == 0))
+	/* without the stored rules there is nothing to compare the table with */
+	if (!*found || !e->store || (e->first_start && strcmp(found, "missing") == 0))
 		return;
 	sb_reset(&e->kernel_problem);
 	sb_printf(&e->kernel_problem, "at start fwd's table inet %s %s%s; fwd restored "

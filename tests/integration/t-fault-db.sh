@@ -102,7 +102,16 @@ start_with_bad_db() { # WHAT
 	else fail "$1: no echo reply under the built-in default"; fi
 	change_refused "$1"
 	expect_match "$1: the log names the database problem" 'DATABASE|database' "$(cat "$T/fwd.log")"
+	# the damaged file is moved aside, kept for inspection, and status says where
+	expect_match "$1: status says the file was moved aside" 'moved aside to .*fwd\.db\.corrupt-' \
+		"$(status_field database)"
+	if ls "$T"/fwd.db.corrupt-* >/dev/null 2>&1 && [ ! -e "$T/fwd.db" ]; then
+		pass "$1: the damaged file is kept as fwd.db.corrupt-*"
+	else
+		fail "$1: no fwd.db.corrupt-* beside a missing fwd.db: $(ls "$T")"
+	fi
 	fwd_kill TERM
+	rm -f "$T"/fwd.db.corrupt-*
 	if nft_host >/dev/null 2>&1; then pass "$1: the table stays after stop"
 	else fail "$1: the table is gone after stop: the host is open"; fi
 }
