@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "fwctl.h"
+#include "rule.h"
 #include "output.h"
 
 static bool add_needs_quotes(const char *s)
@@ -31,13 +32,7 @@ static void add_word(struct strbuf *sb, const char *s)
 		sb_puts(sb, s);
 		return;
 	}
-	sb_putc(sb, '"');
-	for (; *s; s++) {
-		if (*s == '"' || *s == '\\')
-			sb_putc(sb, '\\');
-		sb_putc(sb, *s);
-	}
-	sb_putc(sb, '"');
+	rule_put_quoted(sb, s);
 }
 
 /*

@@ -432,17 +432,6 @@ void prompts_close(struct prompts *p, int64_t id, const char *reason)
 		remove_at(p, (size_t)i, reason);
 }
 
-static void put_quoted(struct strbuf *sb, const char *s)
-{
-	sb_putc(sb, '"');
-	for (; *s; s++) {
-		if (*s == '"' || *s == '\\')
-			sb_putc(sb, '\\');
-		sb_putc(sb, *s);
-	}
-	sb_putc(sb, '"');
-}
-
 /* app PATH, or the user when the program is not known for sure */
 static void put_subject(struct prompts *p, struct strbuf *sb, const struct prompt *pr,
 			bool *exact)
@@ -452,7 +441,7 @@ static void put_subject(struct prompts *p, struct strbuf *sb, const struct promp
 	*exact = *pr->app && !strstr(pr->app, " (deleted)");
 	if (*exact) {
 		sb_puts(sb, " app ");
-		put_quoted(sb, pr->app);
+		rule_put_quoted(sb, pr->app);
 	} else if (*name) {
 		sb_printf(sb, " user %s", name);
 	} else {

@@ -13,6 +13,7 @@
 #include <sys/types.h>
 
 #include "addr.h"
+#include "strbuf.h"
 
 enum rule_action { RULE_ALLOW, RULE_DENY, RULE_REJECT, RULE_LIMIT };
 enum rule_dir { RULE_IN, RULE_OUT };
@@ -111,6 +112,9 @@ int ruleset_append(struct ruleset *rs, struct rule *r);
  * Returns a malloc'd string.
  */
 char *rule_format(const struct rule *r, uint64_t remaining);
+
+/* appends s as a quoted string of the grammar ("...", with \" and \\) */
+void rule_put_quoted(struct strbuf *sb, const char *s);
 
 /* "policy in drop" etc., static strings */
 const char *rule_policy_line(enum rule_dir dir, enum rule_policy p);

@@ -14,7 +14,7 @@
 #include "rule.h"
 #include "strbuf.h"
 
-static void fmt_quoted(struct strbuf *sb, const char *s)
+void rule_put_quoted(struct strbuf *sb, const char *s)
 {
 	sb_putc(sb, '"');
 	for (; *s; s++) {
@@ -34,7 +34,7 @@ static void fmt_value(struct strbuf *sb, const char *s)
 	for (p = (const unsigned char *)s; *p && !quote; p++)
 		quote = *p <= ' ' || *p == '"' || *p == '#' || *p == 0x7f;
 	if (quote)
-		fmt_quoted(sb, s);
+		rule_put_quoted(sb, s);
 	else
 		sb_puts(sb, s);
 }
@@ -133,7 +133,7 @@ static void fmt_options(struct strbuf *sb, const struct rule *r, uint64_t remain
 	}
 	if (r->comment) {
 		sb_puts(sb, " comment ");
-		fmt_quoted(sb, r->comment);
+		rule_put_quoted(sb, r->comment);
 	}
 	if (r->log)
 		sb_puts(sb, " log");
