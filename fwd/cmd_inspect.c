@@ -231,7 +231,7 @@ static void exposed_init(struct exposed *x, const struct listener *l, const char
 /* deleting a rule that opens only this port closes it; else a deny does */
 static bool rule_is_narrow(const struct rule *r, uint16_t port)
 {
-	if (rule_needs_owner(r))
+	if (rule_needs_owner(r) || r->unit)
 		return true;
 	if (!r->nl4)
 		return false;

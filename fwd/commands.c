@@ -378,6 +378,7 @@ static bool may_be_same(const struct rule *a, const struct rule *b)
 	if (a->action != b->action || a->dir != b->dir || a->protos != b->protos ||
 	    a->log != b->log || !a->service != !b->service ||
 	    !a->iface != !b->iface || !a->app != !b->app || !a->comment != !b->comment ||
+	    !a->unit != !b->unit ||
 	    a->has_user != b->has_user || a->has_group != b->has_group)
 		return false;
 	return same_prefix(a->has_from, &a->from, b->has_from, &b->from) &&

@@ -30,8 +30,18 @@
  * created the socket, i.e. its primary group -- supplementary groups are
  * not visible to the kernel there. `app` on `out` is refused: nothing on
  * the output path names the sending executable.
+ *
+ * Unit rules (`unit sshd.service`) are exact in the kernel, in both
+ * directions: a socket keeps the cgroup of the process that created it,
+ * and `socket cgroupv2 level N` finds the listening socket of a new
+ * inbound connection (and the sending socket on output), even for the
+ * first SYN. The unit's cgroup id is a key field, one per level, so unit
+ * rules share sets like any other; the daemon passes the ids as
+ * bindings, and a unit that is not running has none: closed. An id is
+ * never reused, so a stopped unit's stale id matches nothing.
  */
 #include <arpa/inet.h>
+#include <endian.h>
 #include <inttypes.h>
 #include <netinet/in.h>
 #include <linux/netfilter.h> /* after netinet/in.h: uapi vs libc */
@@ -86,6 +96,8 @@ struct src {
 	int nfproto;            /* bindings: NFPROTO_IPV4/6; rules: 0 */
 	bool has_daddr;
 	struct addr_prefix daddr;       /* the rule's `to`, or the bound address */
+	uint8_t cg_level;               /* unit rules: the unit's cgroup, else 0 */
+	uint64_t cg_id;
 };
 
 struct compiler {
@@ -157,6 +169,24 @@ static void check_l4(struct checker *k)
 	}
 }
 
+/* proto and the cgroup are always in a unit rule's key: room for three more */
+static void check_unit(struct checker *k)
+{
+	const struct rule *r = k->r;
+	unsigned fields = 2 + !!r->iface + r->has_from + r->has_to;
+
+	if (!r->unit)
+		return;
+	for (size_t i = 0; i < r->nl4; i++)
+		if (r->l4[i].port_lo || r->l4[i].port_hi) {
+			fields++;
+			break;
+		}
+	if (fields > PLAN_MAX_KEY_FIELDS)
+		diag_add(k->errs, place(k), 0, 0, 0, NULL, "a unit rule can combine at "
+			 "most three of port, from, to and iface; drop one (e.g. 'to')");
+}
+
 static bool prefix_ok(const struct addr_prefix *a)
 {
 	return (a->family == AF_INET && a->len <= 32) ||
@@ -183,6 +213,7 @@ static int check_rule(const struct rule *r, struct diag_list *errs)
 		diag_add(errs, place(&k), 0, 0, 0, NULL,
 			 "interface name '%s' must be 1-15 bytes long", r->iface);
 	check_l4(&k);
+	check_unit(&k);
 	return errs->n == before ? 0 : -1;
 }
 
@@ -198,8 +229,12 @@ static int check_bindings(const struct compile_input *in, struct diag_list *errs
 		const struct owner_binding *b = &in->bindings[i];
 		char where[32];
 
-		if ((b->proto == IPPROTO_TCP || b->proto == IPPROTO_UDP) && b->port &&
+		if (b->cgroup_level == 0 && (b->proto == IPPROTO_TCP ||
+		    b->proto == IPPROTO_UDP) && b->port &&
 		    (b->family == 0 || b->family == AF_INET || b->family == AF_INET6))
+			continue;
+		if (b->cgroup_level >= 1 && b->cgroup_level <= PLAN_CGROUP_LEVELS &&
+		    b->cgroup_id && !b->proto && !b->port && !b->family && !b->has_addr)
 			continue;
 		snprintf(where, sizeof(where), "rule %llu", (unsigned long long)b->rule_id);
 		diag_add(errs, where, 0, 0, 0, NULL, "internal error: listener "
@@ -390,6 +425,27 @@ static void srcs_owner(struct compiler *c, const struct rule *r)
 		srcs_binding(c, r, nl4, &c->bind[i]);
 }
 
+/* a unit's cgroups times the rule's own l4 entries */
+static void srcs_unit(struct compiler *c, const struct rule *r)
+{
+	size_t nl4 = l4_normalize(r, c->l4);
+
+	if (!r->id)
+		return;
+	for (size_t i = bindings_of(c, r->id);
+	     i < c->in->nbindings && c->bind[i].rule_id == r->id; i++)
+		for (size_t j = 0; j < nl4; j++) {
+			struct src *s = src_push(c);
+
+			s->l4 = c->l4[j];
+			s->has_daddr = r->has_to;
+			if (r->has_to)
+				s->daddr = r->to;
+			s->cg_level = c->bind[i].cgroup_level;
+			s->cg_id = c->bind[i].cgroup_id;
+		}
+}
+
 static int src_cmp(const void *a, const void *b)
 {
 	const struct src *x = a, *y = b;
@@ -397,6 +453,9 @@ static int src_cmp(const void *a, const void *b)
 
 	if (c)
 		return c;
+	if (x->cg_level != y->cg_level || x->cg_id != y->cg_id)
+		return x->cg_level != y->cg_level ? x->cg_level - y->cg_level :
+		       x->cg_id < y->cg_id ? -1 : 1;
 	if (x->nfproto != y->nfproto)
 		return x->nfproto < y->nfproto ? -1 : 1;
 	if (x->has_daddr != y->has_daddr || !x->has_daddr)
@@ -438,6 +497,8 @@ static unsigned src_shape(const struct rule *r, const struct src *s)
 		sh |= SH(s->daddr.family == AF_INET ? PF_DADDR4 : PF_DADDR6);
 	if (s->l4.lo || s->l4.hi)
 		sh |= SH(PF_DPORT);
+	if (s->cg_level)
+		sh |= SH(PF_CGROUP1 + s->cg_level - 1);
 	/* an address field implies its family already (see the top) */
 	if (s->nfproto && !(sh & ADDR_FIELDS))
 		sh |= SH(PF_NFPROTO);
@@ -526,6 +587,10 @@ static void field_fill(const struct rule *r, const struct src *s,
 			hi[0] = (uint8_t)(s->l4.hi >> 8), hi[1] = (uint8_t)s->l4.hi;
 		}
 		break;
+	case PF_CGROUP1 ... PF_CGROUP4:
+		memcpy(lo, &s->cg_id, sizeof(s->cg_id));   /* host order */
+		memcpy(hi, &s->cg_id, sizeof(s->cg_id));
+		break;
 	default:
 		break;
 	}
@@ -560,7 +625,16 @@ static void swap_be32(uint8_t *p)
 	memcpy(p, &v, sizeof(v));
 }
 
-/* uid and gid are big-endian in interval sets (plan.h) */
+static void swap_be64(uint8_t *p)
+{
+	uint64_t v;
+
+	memcpy(&v, p, sizeof(v));
+	v = htobe64(v);
+	memcpy(p, &v, sizeof(v));
+}
+
+/* uid, gid and cgroup ids are big-endian in interval sets (plan.h) */
 static void ids_to_be(unsigned shape, struct plan_elem *e)
 {
 	unsigned off = 0;
@@ -571,6 +645,9 @@ static void ids_to_be(unsigned shape, struct plan_elem *e)
 		if (f == PF_SKUID || f == PF_SKGID) {
 			swap_be32(e->key + off);
 			swap_be32(e->key_end + off);
+		} else if (f >= PF_CGROUP1 && f <= PF_CGROUP4) {
+			swap_be64(e->key + off);
+			swap_be64(e->key_end + off);
 		}
 		off += plan_fields[f].reglen;
 	}
@@ -815,17 +892,19 @@ static void add_limit(struct compiler *c, const struct rule *r)
 	}
 }
 
-/* an owner rule on `in` is never plain: without bindings it matches nothing */
+/* owner rules on `in` and unit rules are never plain: without bindings they match nothing */
 static void add_rule(struct compiler *c, const struct rule *r)
 {
 	bool owner = rule_needs_owner(r);
 
-	if (!owner && r->nl4 == 0 && !r->has_from && !r->has_to && !r->iface) {
+	if (!owner && !r->unit && r->nl4 == 0 && !r->has_from && !r->has_to && !r->iface) {
 		add_plain(c, r);
 		return;
 	}
 	c->nsrc = 0;
-	if (owner && r->dir == RULE_IN)
+	if (r->unit)
+		srcs_unit(c, r);
+	else if (owner && r->dir == RULE_IN)
 		srcs_owner(c, r);
 	else
 		srcs_rule(c, r);

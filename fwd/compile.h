@@ -24,6 +24,11 @@ struct plan;
  * The compiler turns bindings into ordinary set elements, intersected with
  * the rule's own proto/port/from/to/iface; an owner rule without bindings
  * matches nothing (closed).
+ *
+ * A rule with `unit` gets one binding per cgroup of the unit (units.c):
+ * cgroup_level and cgroup_id set, proto, family, addr and port zero. The
+ * kernel then matches the socket itself (socket cgroupv2), so nothing but
+ * the unit's cgroup id has to be tracked.
  */
 struct owner_binding {
 	uint64_t rule_id;
@@ -32,7 +37,12 @@ struct owner_binding {
 	bool has_addr;                  /* bound to one local address */
 	uint8_t addr[16];               /* that address (4 bytes for AF_INET) */
 	uint16_t port;                  /* host order */
+	uint8_t cgroup_level;           /* unit: 1..PLAN_CGROUP_LEVELS; 0 = a socket */
+	uint64_t cgroup_id;             /* unit: the cgroup directory's inode */
 };
+
+/* the deepest unit cgroup fwd matches (system.slice/x.service is level 2) */
+#define PLAN_CGROUP_LEVELS 4
 
 struct compile_input {
 	const char *table;              /* "fwd_filter" (family inet) */

@@ -29,6 +29,7 @@ enum m3 { M_NO, M_YES, M_MAYBE };
 #define MB_LOCAL        2u
 #define MB_IFACE        4u
 #define MB_USER         8u
+#define MB_UNIT         16u
 
 #define FAM4            1u
 #define FAM6            2u
@@ -186,6 +187,18 @@ static enum m3 match_owner_in(const struct eval *e, const struct rule *r)
 	return best;
 }
 
+/*
+ * A query names no socket, so a unit rule may match; but not when the
+ * unit is not running (no cgroup bound): then it matches nothing.
+ */
+static enum m3 match_unit(const struct eval *e, const struct rule *r)
+{
+	for (size_t i = 0; r->id && i < e->in->nbindings; i++)
+		if (e->in->bindings[i].rule_id == r->id)
+			return M_MAYBE;
+	return M_NO;
+}
+
 static void step(enum m3 *m, unsigned *mb, enum m3 d, unsigned bit)
 {
 	if (d == M_NO)
@@ -220,6 +233,8 @@ static enum m3 rule_match(const struct eval *e, const struct rule *r, unsigned *
 	step(&m, mb, match_iface(r->iface, q->iface), MB_IFACE);
 	if (!in && (r->has_user || r->has_group))
 		step(&m, mb, M_MAYBE, MB_USER);
+	if (r->unit)
+		step(&m, mb, match_unit(e, r), MB_UNIT);
 	return m;
 }
 
@@ -341,6 +356,13 @@ static void put_maybes(struct eval *e, const struct hit *v, size_t n, const char
 		if (!v[i].maybe)
 			continue;
 		sb_puts(&e->why, "; ");
+		if (v[i].maybe & MB_UNIT) {
+			sb_printf(&e->why, "depends on the socket's unit: rule %llu %ss "
+				  "sockets of unit %s", (unsigned long long)r->id, verb,
+				  r->unit);
+			put_cond(&e->why, r, v[i].maybe);
+			continue;
+		}
 		if (v[i].maybe & MB_USER) {
 			sb_printf(&e->why, "depends on the sending user: rule %llu %ss ",
 				  (unsigned long long)r->id, verb);

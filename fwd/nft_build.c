@@ -412,6 +412,16 @@ static void e_meta(struct rule_ctx *x, uint32_t key, uint32_t dreg)
 	nftnl_expr_set_u32(e, NFTNL_EXPR_META_DREG, dreg);
 }
 
+/* the cgroup id (8 bytes, host order) at level of the packet's socket */
+static void e_socket_cgroup(struct rule_ctx *x, uint32_t level, uint32_t dreg)
+{
+	struct nftnl_expr *e = expr(x, "socket");
+
+	nftnl_expr_set_u32(e, NFTNL_EXPR_SOCKET_KEY, NFT_SOCKET_CGROUPV2);
+	nftnl_expr_set_u32(e, NFTNL_EXPR_SOCKET_DREG, dreg);
+	nftnl_expr_set_u32(e, NFTNL_EXPR_SOCKET_LEVEL, level);
+}
+
 static void e_payload(struct rule_ctx *x, uint32_t base, uint32_t off,
 		      uint32_t len, uint32_t dreg)
 {
@@ -542,6 +552,9 @@ static void load_field(struct rule_ctx *x, enum plan_field f, uint32_t reg)
 	case PF_SADDR6: e_payload(x, NFT_PAYLOAD_NETWORK_HEADER, 8, 16, reg); break;
 	case PF_DADDR6: e_payload(x, NFT_PAYLOAD_NETWORK_HEADER, 24, 16, reg); break;
 	case PF_DPORT: e_payload(x, NFT_PAYLOAD_TRANSPORT_HEADER, 2, 2, reg); break;
+	case PF_CGROUP1 ... PF_CGROUP4:
+		e_socket_cgroup(x, (uint32_t)(f - PF_CGROUP1 + 1), reg);
+		break;
 	default: abort();
 	}
 }
@@ -573,7 +586,8 @@ static void m_lookup(struct rule_ctx *x, const struct plan_match *m)
 
 		load_field(x, f, reg);
 		/* nft also converts the one-byte l4proto and nfproto: a no-op */
-		if (s->interval && (f == PF_SKUID || f == PF_SKGID))
+		if (s->interval && (f == PF_SKUID || f == PF_SKGID ||
+				    (f >= PF_CGROUP1 && f <= PF_CGROUP4)))
 			e_hton(x, reg, plan_fields[f].len);
 		off += plan_fields[f].reglen;
 	}

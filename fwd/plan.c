@@ -20,6 +20,10 @@ const struct plan_field_info plan_fields[PF__COUNT] = {
 	[PF_DADDR4]  = { "ip daddr",     "ipv4_addr",    "d4",  7,  4,  4, NFPROTO_IPV4 },
 	[PF_DADDR6]  = { "ip6 daddr",    "ipv6_addr",    "d6",  8, 16, 16, NFPROTO_IPV6 },
 	[PF_DPORT]   = { "th dport",     "inet_service", "dp", 13,  2,  4, 0 },
+	[PF_CGROUP1] = { "socket cgroupv2 level 1", "cgroupsv2", "cg1", 46, 8, 8, 0 },
+	[PF_CGROUP2] = { "socket cgroupv2 level 2", "cgroupsv2", "cg2", 46, 8, 8, 0 },
+	[PF_CGROUP3] = { "socket cgroupv2 level 3", "cgroupsv2", "cg3", 46, 8, 8, 0 },
+	[PF_CGROUP4] = { "socket cgroupv2 level 4", "cgroupsv2", "cg4", 46, 8, 8, 0 },
 };
 
 static const char *const class_names[PC__COUNT] = {

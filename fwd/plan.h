@@ -46,6 +46,10 @@ enum plan_field {
 	PF_DADDR4,
 	PF_DADDR6,
 	PF_DPORT,       /* th dport */
+	PF_CGROUP1,     /* socket cgroupv2 level 1..4: `unit`, see compile.c */
+	PF_CGROUP2,
+	PF_CGROUP3,
+	PF_CGROUP4,
 	PF__COUNT
 };
 
@@ -63,13 +67,14 @@ extern const struct plan_field_info plan_fields[PF__COUNT];
 /*
  * nft 1.0.6 packs a set's key type into 32 bits, 6 per field, so it can
  * list a set of at most 5 fields: compile.c matches uid and gid in the
- * chain rule instead when a key would be longer. The longest key is then
- * proto 4 + ifname 16 + 2 * addr 16 + port 4 (nfproto never shares a key
- * with an address).
+ * chain rule instead when a key would be longer, and refuses a `unit` rule
+ * that would need more. The longest key is then proto 4 + cgroup 8 +
+ * ifname 16 + 2 * addr 16 = 60 (nfproto never shares a key with an
+ * address), within the kernel's 64 (NFT_DATA_VALUE_MAXLEN).
  */
 #define PLAN_MAX_FIELDS 5
 #define PLAN_MAX_KEY_FIELDS PLAN_MAX_FIELDS
-#define PLAN_KEY_MAX    56
+#define PLAN_KEY_MAX    64
 #define PLAN_NAME_MAX   64
 
 /* ---- log prefixes (the nflog reader matches on these) ---- */
@@ -90,7 +95,8 @@ enum plan_class { PC_DENY, PC_REJECT, PC_ALLOW, PC_LIMIT, PC__COUNT };
  * Keys are laid out as the lookup sees the registers. uid and gid are in
  * host byte order (as meta skuid loads them) in exact sets; in interval
  * sets they are big-endian and the lookup converts the register first, as
- * nft does, so the ranges of pipapo and `nft list` agree.
+ * nft does, so the ranges of pipapo and `nft list` agree. Cgroup ids
+ * (8 bytes, host order as the socket expression loads them) likewise.
  */
 struct plan_elem {
 	uint8_t key[PLAN_KEY_MAX];      /* register layout, unused bytes 0 */

@@ -5,6 +5,7 @@
  * it must describe exactly what nft_build.c sends.
  */
 #include <arpa/inet.h>
+#include <endian.h>
 #include <inttypes.h>
 #include <netinet/in.h>
 #include <linux/netfilter.h> /* after netinet/in.h: uapi vs libc */
@@ -107,6 +108,15 @@ static void put_id(struct strbuf *sb, const uint8_t *lo, const uint8_t *hi,
 		sb_printf(sb, "%" PRIu32 "-%" PRIu32, a, b);
 }
 
+/* a cgroup id: host order, big-endian in interval sets (plan.h) */
+static void put_cgroup(struct strbuf *sb, const uint8_t *lo, bool interval)
+{
+	uint64_t id;
+
+	memcpy(&id, lo, sizeof(id));
+	sb_printf(sb, "%" PRIu64, interval ? be64toh(id) : id);
+}
+
 static void put_field(struct strbuf *sb, enum plan_field f, const uint8_t *lo,
 		      const uint8_t *hi, bool interval)
 {
@@ -146,6 +156,9 @@ static void put_field(struct strbuf *sb, enum plan_field f, const uint8_t *lo,
 			sb_printf(sb, "%u-%u", a, b);
 		break;
 	}
+	case PF_CGROUP1 ... PF_CGROUP4:
+		put_cgroup(sb, lo, interval);
+		break;
 	default:
 		break;
 	}

@@ -261,7 +261,7 @@ static bool port_open(struct prompts *p, uint8_t proto, uint16_t port)
 	for (size_t i = 0; i < rs->nrules; i++) {
 		const struct rule *r = rs->rules[i];
 
-		if (r->dir != RULE_IN || r->action != RULE_ALLOW || rule_needs_owner(r) ||
+		if (r->dir != RULE_IN || r->action != RULE_ALLOW || rule_needs_owner(r) || r->unit ||
 		    r->has_from || r->has_to || r->iface)
 			continue;
 		if (!r->nl4)

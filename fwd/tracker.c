@@ -19,6 +19,11 @@
  * - a deny/reject app rule also matches a deleted binary by its old path,
  *   and every socket whose owner cannot be read: when in doubt, block.
  * - user is the socket's uid; group the uid's primary group or membership.
+ *
+ * Rules with `unit` (either direction) are the kernel's to match; all they
+ * need from here is their unit's cgroup id, looked up on the same poll
+ * (unit_cache.c), so a unit that starts is matched within a poll and one
+ * that stops leaves an id nothing carries any more.
  */
 #include <grp.h>
 #include <inttypes.h>
@@ -38,6 +43,7 @@
 #include "prompts.h"
 #include "strbuf.h"
 #include "tracker.h"
+#include "units.h"
 
 /* inodes per helper request: each answer holds a 4 KiB path, and every
  * request walks the holders' descriptors again, so neither tiny nor huge */
@@ -72,6 +78,7 @@ struct gr_ent {
 struct tracker {
 	struct engine *eng;
 	struct procmap *pm;
+	struct unit_cache *units;
 	struct strbuf problem;
 	struct tsock *s;                /* the last scan, sorted by inode */
 	size_t ns;
@@ -439,6 +446,10 @@ static int binding_cmp(const void *a, const void *b)
 	d = memcmp(x->addr, y->addr, sizeof(x->addr));
 	if (d)
 		return d;
+	if (x->cgroup_level != y->cgroup_level)
+		return x->cgroup_level < y->cgroup_level ? -1 : 1;
+	if (x->cgroup_id != y->cgroup_id)
+		return x->cgroup_id < y->cgroup_id ? -1 : 1;
 	return (x->port > y->port) - (x->port < y->port);
 }
 
@@ -456,6 +467,26 @@ static size_t bindings_unique(struct owner_binding *v, size_t n)
 	return j + 1;
 }
 
+static void unit_binding_add(struct tracker *t, struct owner_binding **v, size_t *n,
+			     size_t *cap, const struct rule *r)
+{
+	struct owner_binding *b;
+	unsigned level;
+	uint64_t id;
+
+	if (unit_cache_lookup(t->units, r->unit, &level, &id) != UNIT_FOUND)
+		return;         /* not running: the rule matches nothing */
+	if (*n == *cap) {
+		*cap = *cap ? *cap * 2 : 16;
+		*v = xrealloc(*v, *cap * sizeof(**v));
+	}
+	b = &(*v)[(*n)++];
+	memset(b, 0, sizeof(*b));
+	b->rule_id = r->id;
+	b->cgroup_level = (uint8_t)level;
+	b->cgroup_id = id;
+}
+
 static void compute(struct tracker *t, const struct ruleset *rs,
 		    struct owner_binding **v, size_t *n)
 {
@@ -466,19 +497,22 @@ static void compute(struct tracker *t, const struct ruleset *rs,
 	for (size_t i = 0; i < rs->nrules; i++) {
 		const struct rule *r = rs->rules[i];
 
+		if (r->id && r->unit)
+			unit_binding_add(t, v, n, &cap, r);
 		if (!tracked_rule(r))
 			continue;
 		for (size_t j = 0; j < t->ns; j++)
 			if (!t->s[j].loopback && rule_matches(t, r, &t->s[j]))
 				binding_add(v, n, &cap, r->id, &t->s[j].l);
 	}
+	unit_cache_sweep(t->units);
 	*n = bindings_unique(*v, *n);
 }
 
 static bool has_tracked(const struct ruleset *rs)
 {
 	for (size_t i = 0; i < rs->nrules; i++)
-		if (tracked_rule(rs->rules[i]))
+		if (tracked_rule(rs->rules[i]) || (rs->rules[i]->id && rs->rules[i]->unit))
 			return true;
 	return false;
 }
@@ -575,6 +609,7 @@ struct tracker *tracker_new(struct engine *e)
 
 	t->eng = e;
 	t->recheck = true;
+	t->units = unit_cache_new();
 	t->pm = procmap_spawn(err, sizeof(err));
 	if (!t->pm) {
 		log_warnx("PROGRAM LOOKUP UNAVAILABLE: %s; app rules cannot allow "
@@ -591,6 +626,7 @@ void tracker_free(struct tracker *t)
 		return;
 	engine_set_binder(t->eng, NULL, NULL);
 	procmap_free(t->pm);
+	unit_cache_free(t->units);
 	scan_free(t->s, t->ns);
 	names_clear(t);
 	free(t->warned);
@@ -690,6 +726,8 @@ void tracker_stats(struct tracker *t, struct tracker_stats *st)
 	st->problem = t->pm_failing && !t->problem.len ? "program lookup failing: the "
 		      "/proc helper does not answer, so app rules allow nothing (see "
 		      "fwd's log)" : sb_str(&t->problem);
+	if (!*st->problem)
+		st->problem = unit_cache_problem(t->units);
 }
 
 /* ---- the listener list of fwctl exposure (cmd_inspect.c) ---- */

@@ -34,6 +34,7 @@
 #define COMMENT_MAX 128
 #define IFACE_MAX 15            /* IFNAMSIZ - 1 */
 #define NAME_MAX_BYTES 256
+#define UNIT_NAME_MAX 255       /* systemd: UNIT_NAME_MAX - 1 */
 #define KWBIT(kw) (1ull << (kw))
 #define NQUOTE 4
 #define SERVICE_HINTS 3         /* "did you mean 'a', 'b' or 'c'?" */
@@ -306,6 +307,43 @@ static void parse_app(struct line *l, const struct token *v)
 		l->r->app = xstrdup(v->text);
 }
 
+/*
+ * A systemd unit whose cgroup the kernel matches (socket cgroupv2): only
+ * units that own processes, hence their sockets. A .socket unit's
+ * sockets are created by systemd itself, in its own cgroup.
+ */
+static const char *unit_name_problem(const char *name)
+{
+	static const char ok[] = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+				 "0123456789:_.@-\\";
+	size_t len = strlen(name);
+	const char *dot = strrchr(name, '.');
+
+	if (len > UNIT_NAME_MAX || strspn(name, ok) != len)
+		return "a unit name is at most 255 letters, digits and :_.@-\\";
+	if (dot && strcmp(dot, ".socket") == 0)
+		return "a .socket unit's sockets belong to systemd itself; name the "
+		       ".service it starts, or use a port rule";
+	if (!dot || dot == name || (strcmp(dot, ".service") && strcmp(dot, ".scope") &&
+				    strcmp(dot, ".slice")))
+		return "name a .service, .scope or .slice unit, e.g. sshd.service";
+	if (strcmp(dot, ".slice") == 0 &&
+	    (name[0] == '-' || dot[-1] == '-' || strstr(name, "--")))
+		return "a slice name has no empty parts between dashes (-.slice, the root "
+		       "slice, holds everything: use a port rule)";
+	return NULL;
+}
+
+static void parse_unit(struct line *l, const struct token *v)
+{
+	const char *problem = unit_name_problem(v->text);
+
+	if (problem)
+		tok_err(l, v, "bad unit %s: %s", q(l, v->text), problem);
+	else
+		l->r->unit = xstrdup(v->text);
+}
+
 /* all digits: a numeric id, taken as is */
 static int parse_numeric_id(struct line *l, const struct token *v, const char *what,
 			    unsigned long *id)
@@ -453,6 +491,7 @@ static const struct clause clauses[] = {
 	{ KW_SERVICE, parse_service, "a service name such as ssh (see fwctl services)", "" },
 	{ KW_TO, parse_to, "an address such as 192.0.2.1 or a network such as 10.0.0.0/8",
 	  " (one address per rule; write a second rule for another)" },
+	{ KW_UNIT, parse_unit, "a systemd unit such as sshd.service or user-1000.slice", "" },
 	{ KW_USER, parse_user, "a user name or uid", "" },
 };
 
@@ -686,9 +725,24 @@ static void check_families(struct line *l)
 		tok_err(l, a, "proto icmpv6 is IPv6 only; use proto icmp with an IPv4 address");
 }
 
+/* a unit is matched in the kernel, app/user/group through listener tracking */
+static void check_unit(struct line *l)
+{
+	static const enum kw owners[] = { KW_APP, KW_USER, KW_GROUP };
+
+	for (size_t i = 0; i < ARRAY_SIZE(owners); i++)
+		if (l->seen & KWBIT(owners[i]))
+			tok_err(l, l->key[owners[i]], "'unit' and '%s' do not mix: a "
+				"unit rule matches every socket of the unit's processes; "
+				"write two rules", keyword_name(owners[i]));
+}
+
 static void rule_check(struct line *l)
 {
 	const struct rule *r = l->r;
+
+	if (r->unit)
+		check_unit(l);
 
 	if (r->service)
 		check_service(l);

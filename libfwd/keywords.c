@@ -38,6 +38,7 @@ static const struct keyword keywords[] = {
 	{ "tcp",     KW_TCP,     KWC_PROTO },
 	{ "to",      KW_TO,      C },
 	{ "udp",     KW_UDP,     KWC_PROTO },
+	{ "unit",    KW_UNIT,    C },
 	{ "user",    KW_USER,    C },
 };
 

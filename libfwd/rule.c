@@ -25,6 +25,7 @@ void rule_free(struct rule *r)
 	free(r->app);
 	free(r->user);
 	free(r->group);
+	free(r->unit);
 	free(r->comment);
 	free(r->l4);
 	free(r);
@@ -60,6 +61,7 @@ struct rule *rule_dup(const struct rule *r)
 	d->app = dup_or_null(r->app);
 	d->user = dup_or_null(r->user);
 	d->group = dup_or_null(r->group);
+	d->unit = dup_or_null(r->unit);
 	d->comment = dup_or_null(r->comment);
 	return d;
 }
@@ -176,4 +178,9 @@ const char *rule_policy_name(enum rule_policy p)
 bool rule_needs_owner(const struct rule *r)
 {
 	return r->app || r->has_user || r->has_group;
+}
+
+bool rule_needs_unit(const struct rule *r)
+{
+	return r->unit != NULL;
 }

@@ -69,6 +69,7 @@ struct rule {
 	bool has_user, has_group;
 	uid_t uid;  char *user;         /* user = name as written (or decimal) */
 	gid_t gid;  char *group;
+	char *unit;                     /* systemd unit ("sshd.service"), NULL = any */
 
 	/* options */
 	uint64_t duration;              /* `for`, seconds; 0 = permanent */
@@ -106,7 +107,7 @@ int ruleset_append(struct ruleset *rs, struct rule *r);
 /*
  * Canonical text of a rule in the grammar, without a trailing newline.
  * Keyword order is fixed (action dir proto port service from to iface app
- * user group for comment log), so equal rules give equal text. `for` is
+ * user group unit for comment log), so equal rules give equal text. `for` is
  * written only when remaining > 0: pass the remaining seconds of a
  * temporary rule, or r->duration for a rule not yet applied.
  * Returns a malloc'd string.
@@ -126,6 +127,8 @@ int rule_origin_parse(const char *s, enum rule_origin *out);
 
 /* true when the rule uses app, user or group (needs listener tracking) */
 bool rule_needs_owner(const struct rule *r);
+/* true when the rule names a systemd unit (matched by its cgroup) */
+bool rule_needs_unit(const struct rule *r);
 
 /*
  * Sorts v and merges overlapping or touching ranges in place (22,80,22-23

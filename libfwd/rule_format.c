@@ -160,6 +160,8 @@ char *rule_format(const struct rule *r, uint64_t remaining)
 		fmt_id(&sb, "user", r->user, (unsigned long)r->uid);
 	if (r->has_group)
 		fmt_id(&sb, "group", r->group, (unsigned long)r->gid);
+	if (r->unit)
+		fmt_clause(&sb, "unit", r->unit);
 	fmt_options(&sb, r, remaining);
 	return sb_steal(&sb);
 }

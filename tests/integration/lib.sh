@@ -39,6 +39,8 @@ FAILS=0
 CHECKS=0
 BG_PIDS=()
 TEST_USER=
+CLEANUP_HOOKS=()        # functions cleanup() runs after the test's processes are gone
+FWD_CGROUP_MOUNT=       # 1: fwd sees cgroup v2 at /sys/fs/cgroup (ip netns exec hides it)
 
 # sanitizer builds: make reports fatal and visible in the logs we grep
 export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=1}
@@ -196,6 +198,9 @@ cleanup() {
 			kill -9 "$pid" 2>/dev/null
 		done
 	done
+	for pid in "${CLEANUP_HOOKS[@]}"; do
+		"$pid"
+	done
 	if [ -n "$T" ] && [ -f "$T/fwd.log" ] && grep -Eq "$SAN_PATTERN" "$T/fwd.log"; then
 		printf 'FAIL %s: sanitizer report in the fwd log\n' "$TEST_NAME"
 		grep -E -A 25 "$SAN_PATTERN" "$T/fwd.log" | head -n 60 | sed 's/^/       | /'
@@ -245,7 +250,11 @@ fwd_start() {
 	local i limit=100
 	# sanitizer builds start slower
 	nm "$FWD" 2>/dev/null | grep -q __asan_init && limit=300
-	ip netns exec "$HOST" "$FWD" --foreground --socket "$T/fwd.sock" \
+	local wrap=()
+	# in the mount namespace of `ip netns exec` only: the host's /sys is untouched
+	[ -n "$FWD_CGROUP_MOUNT" ] &&
+		wrap=(sh -c 'mount -t cgroup2 cgroup2 /sys/fs/cgroup && exec "$@"' fwd-cgroup)
+	ip netns exec "$HOST" "${wrap[@]}" "$FWD" --foreground --socket "$T/fwd.sock" \
 		--db "$T/fwd.db" --table "$TABLE" \
 		--services "$SRC/rules/services" \
 		--default-rules "$SRC/rules/default.rules" \

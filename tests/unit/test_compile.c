@@ -110,6 +110,19 @@ static void sock(struct rules *rs, uint64_t id, uint8_t proto, int family,
 	}
 }
 
+static void unit(struct rule *r, const char *name) { r->unit = xstrdup(name); }
+
+/* the running unit of rule id: its cgroup's level and id (units.c) */
+static void cgroup(struct rules *rs, uint64_t id, uint8_t level, uint64_t cgid)
+{
+	struct owner_binding *b = &rs->b[rs->nb++];
+
+	memset(b, 0, sizeof(*b));
+	b->rule_id = id;
+	b->cgroup_level = level;
+	b->cgroup_id = cgid;
+}
+
 static void rules_init(struct rules *rs)
 {
 	rs->n = 0;
@@ -547,6 +560,46 @@ static void c_owner_limit(struct rules *rs)
 	l4(r, IPPROTO_TCP, 25, 25);
 }
 
+/*
+ * Unit rules: the cgroup id is a key field per level, so units share sets
+ * with each other (not with port rules: their shape differs); a unit that
+ * is not running has no binding and no element; an id wider than 32 bits
+ * keeps all 64.
+ */
+static void c_units(struct rules *rs)
+{
+	struct rule *r;
+
+	unit(mk(rs, 1, RULE_ALLOW, RULE_IN), "sshd.service");
+	cgroup(rs, 1, 2, 4242);
+	r = mk(rs, 2, RULE_ALLOW, RULE_IN);
+	unit(r, "nginx.service");
+	l4(r, IPPROTO_TCP, 80, 80);
+	l4(r, IPPROTO_TCP, 443, 443);
+	cgroup(rs, 2, 2, 77);
+	r = mk(rs, 3, RULE_DENY, RULE_IN);
+	unit(r, "session-2.scope");
+	from(r, "10.0.0.0/8");
+	cgroup(rs, 3, 3, 0x123456789abcull);
+	unit(mk(rs, 4, RULE_ALLOW, RULE_IN), "stopped.service");
+	r = mk(rs, 5, RULE_DENY, RULE_OUT);
+	unit(r, "user-1001.slice");
+	l4(r, IPPROTO_TCP, 25, 25);
+	cgroup(rs, 5, 2, 9001);
+	r = mk(rs, 6, RULE_LIMIT, RULE_IN);
+	r->rate = (struct rule_rate){ 10, RATE_MINUTE, 0 };
+	unit(r, "game.service");
+	l4(r, IPPROTO_UDP, 0, 0);
+	cgroup(rs, 6, 2, 31);
+	l4(mk(rs, 7, RULE_ALLOW, RULE_IN), IPPROTO_TCP, 22, 22);
+	r = mk(rs, 8, RULE_ALLOW, RULE_IN);
+	unit(r, "db.service");
+	iface(r, "eth0");
+	to(r, "192.0.2.0/24");
+	l4(r, IPPROTO_TCP, 5432, 5432);
+	cgroup(rs, 8, 1, 12);
+}
+
 static const struct golden_case {
 	const char *name;
 	void (*build)(struct rules *rs);
@@ -575,6 +628,7 @@ static const struct golden_case {
 	{ "owner_out", c_owner_out },
 	{ "owner_mixed", c_owner_mixed },
 	{ "owner_limit", c_owner_limit },
+	{ "units", c_units },
 };
 
 static char *read_all(const char *path)
@@ -728,6 +782,27 @@ static void test_refusals(void)
 	diag_list_free(&dl);
 	rules_free(&rs);
 
+	/* a unit rule's key: proto, cgroup and three of port/from/to/iface */
+	r = mk(&rs, 3, RULE_ALLOW, RULE_IN);
+	unit(r, "db.service");
+	from(r, "10.0.0.0/8");
+	to(r, "10.1.0.0/16");
+	iface(r, "eth0");
+	l4(r, IPPROTO_TCP, 5432, 5432);
+	cgroup(&rs, 3, 2, 99);
+	p = compile(&rs, &dl);
+	CHECK(p == NULL && dl.n == 1 && strstr(dl.v[0].msg, "at most three of port, "
+	      "from, to and iface"), "a unit rule with 4 more fields is refused (%zu)", dl.n);
+	plan_free(p);
+	diag_list_free(&dl);
+	free(r->iface);
+	r->iface = NULL;
+	p = compile(&rs, &dl);
+	CHECK(p != NULL && dl.n == 0, "with one field less it compiles");
+	plan_free(p);
+	diag_list_free(&dl);
+	rules_free(&rs);
+
 	l4(mk(&rs, 1, RULE_ALLOW, RULE_IN), IPPROTO_TCP, 22, 22);
 	p = compile(&rs, &dl);
 	CHECK(p != NULL && dl.n == 0, "a plain port rule compiles");
@@ -756,6 +831,20 @@ static void test_bad_bindings(void)
 		CHECK(strstr(dl.v[0].msg, "protocol 1, family 2, port 22") != NULL,
 		      "bad binding message: %s", dl.v[0].msg);
 	}
+	plan_free(p);
+	diag_list_free(&dl);
+	rules_free(&rs);
+
+	/* unit bindings: a level 1-4 and an id, nothing of a socket */
+	unit(mk(&rs, 2, RULE_ALLOW, RULE_IN), "x.service");
+	cgroup(&rs, 2, 2, 50);
+	cgroup(&rs, 2, 0, 50);                  /* no level: a socket without port */
+	cgroup(&rs, 2, PLAN_CGROUP_LEVELS + 1, 50);
+	cgroup(&rs, 2, 2, 0);
+	cgroup(&rs, 2, 2, 51);
+	rs.b[rs.nb - 1].port = 80;              /* a unit binding with a port */
+	p = compile(&rs, &dl);
+	CHECK(p == NULL && dl.n == 4, "4 bad unit bindings: 4 diags (%zu)", dl.n);
 	plan_free(p);
 	diag_list_free(&dl);
 	rules_free(&rs);
