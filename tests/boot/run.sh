@@ -422,6 +422,16 @@ fwd_active
 expect_match "after an upgrade the rule is still listed" 'allow in proto tcp port 2222' \
 	"$(in_ct fwctl list 2>&1)"
 expect_eq "after an upgrade port 2222 is still open" open "$(probe 2222)"
+# a real systemd service, matched by its cgroup (in nspawn's cgroup namespace)
+out=$(in_ct fwctl allow in unit listen2223.service 2>&1)
+expect_match "fwctl allow in unit listen2223.service" 'added rule' "$out"
+expect_match "the kernel matches the unit's cgroup" 'socket cgroupv2 level 2' "$(table)"
+expect_eq "the service's port 2223 opens by its unit" open "$(probe 2223)"
+expect_eq "port 2222 still open by its port rule" open "$(probe 2222)"
+id=$(in_ct fwctl list 2>&1 | awk '/unit listen2223.service/ { print $1; exit }')
+out=$(in_ct fwctl delete "${id:-none}" 2>&1)
+expect_match "delete the unit rule" 'deleted' "$out"
+expect_eq "port 2223 filtered again" filtered "$(probe 2223)"
 poweroff
 
 db=$ROOT/var/lib/fwd/fwd.db
