@@ -312,6 +312,9 @@ static size_t exposed_unique(struct exposed *v, size_t n)
 	return j;
 }
 
+/* unit rules whose unit holds one socket: more would be one odd rule set */
+#define EXPOSURE_UNIT_RULES 64
+
 static void exposure_list(struct cmd *c, const struct listener *ls, char **exe, size_t n)
 {
 	struct exposed *v = xcalloc(n + 1, sizeof(*v));
@@ -322,10 +325,14 @@ static void exposure_list(struct cmd *c, const struct listener *ls, char **exe, 
 	inspect_input(c, &in);
 	for (size_t i = 0; i < n; i++) {
 		struct explain_listener el;
+		uint64_t units[EXPOSURE_UNIT_RULES];
 
 		if (listener_is_loopback(&ls[i]))
 			continue;
 		exposed_init(&v[k], &ls[i], exe[i], &el);
+		el.unit_rules = units;
+		el.nunit_rules = tracker_unit_rules(c->env->trk, ls[i].cgroup_id, units,
+						    EXPOSURE_UNIT_RULES);
 		if (enabled) {
 			explain_exposure(&in, &el, &v[k].reach);
 		} else {

@@ -44,6 +44,7 @@ struct eval {
 	struct explain_query q;
 	const uint8_t *local;
 	bool worst;
+	const struct explain_listener *lst;     /* exposure: the socket, else NULL */
 	struct hit *deny, *reject, *allow, *limit;      /* id order */
 	size_t ndeny, nreject, nallow, nlimit;
 	struct strbuf why;
@@ -193,6 +194,12 @@ static enum m3 match_owner_in(const struct eval *e, const struct rule *r)
  */
 static enum m3 match_unit(const struct eval *e, const struct rule *r)
 {
+	if (e->lst) {   /* exposure knows the socket's unit rules */
+		for (size_t i = 0; r->id && i < e->lst->nunit_rules; i++)
+			if (e->lst->unit_rules[i] == r->id)
+				return M_YES;
+		return M_NO;
+	}
 	for (size_t i = 0; r->id && i < e->in->nbindings; i++)
 		if (e->in->bindings[i].rule_id == r->id)
 			return M_MAYBE;
@@ -554,10 +561,11 @@ static void eval_free(struct eval *e)
 	sb_free(&e->why);
 }
 
-int explain_packet_ex(const struct compile_input *in, const struct explain_query *q,
-		      const uint8_t *local, bool worst, struct explain_result *out)
+static int evaluate(const struct compile_input *in, const struct explain_query *q,
+		    const uint8_t *local, bool worst, const struct explain_listener *lst,
+		    struct explain_result *out)
 {
-	struct eval e = { .in = in, .local = local, .worst = worst };
+	struct eval e = { .in = in, .local = local, .worst = worst, .lst = lst };
 	int rc = 0;
 
 	memset(out, 0, sizeof(*out));
@@ -577,6 +585,12 @@ out:
 		memcpy(out->why + sizeof(out->why) - 4, "...", 4);
 	eval_free(&e);
 	return rc;
+}
+
+int explain_packet_ex(const struct compile_input *in, const struct explain_query *q,
+		      const uint8_t *local, bool worst, struct explain_result *out)
+{
+	return evaluate(in, q, local, worst, NULL, out);
 }
 
 int explain_packet(const struct compile_input *in, const struct explain_query *q,
@@ -670,7 +684,7 @@ static bool reach_family(const struct compile_input *in, const struct explain_li
 		if (is_loopback(fam, p.v[i]))
 			continue;
 		memcpy(q.peer, p.v[i], 16);
-		if (explain_packet_ex(in, &q, local, true, &res) < 0)
+		if (evaluate(in, &q, local, true, l, &res) < 0)
 			continue;
 		if (!out->why[0] || res.verdict == EXPLAIN_ACCEPT)
 			snprintf(out->why, sizeof(out->why), "%s", res.why);

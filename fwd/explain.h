@@ -65,6 +65,9 @@ struct explain_listener {
 	int family;                     /* of addr, when has_addr */
 	bool has_addr;                  /* bound to one address */
 	uint8_t addr[16];
+	/* the unit rules whose unit holds the socket: unit rules are exact here */
+	const uint64_t *unit_rules;
+	size_t nunit_rules;
 };
 
 struct explain_reach {

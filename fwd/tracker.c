@@ -666,6 +666,20 @@ void tracker_kick(struct tracker *t, int64_t max_age_ms)
 		sync_bindings(t);
 }
 
+size_t tracker_unit_rules(struct tracker *t, uint64_t cgroup, uint64_t *ids, size_t max)
+{
+	const struct ruleset *rs = engine_ruleset(t->eng);
+	size_t n = 0;
+
+	for (size_t i = 0; i < rs->nrules && n < max; i++) {
+		const struct rule *r = rs->rules[i];
+
+		if (r->id && r->unit && cgroup && unit_cache_holds(t->units, r->unit, cgroup))
+			ids[n++] = r->id;
+	}
+	return n;
+}
+
 /* ---- who receives a packet ---- */
 
 static bool addr_hits(const struct listener *l, int family, const uint8_t *daddr)

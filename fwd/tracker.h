@@ -64,6 +64,12 @@ struct tracker_owner {
 int tracker_owner_of(struct tracker *t, int family, uint8_t proto,
 		     const uint8_t *daddr, uint16_t port, struct tracker_owner *o);
 
+/*
+ * The ids of the enabled unit rules whose unit holds cgroup (a socket's,
+ * from inet_diag), at most max. Exact: `fwctl exposure` uses it.
+ */
+size_t tracker_unit_rules(struct tracker *t, uint64_t cgroup, uint64_t *ids, size_t max);
+
 /* the name of uid, "" when it has none; cached until tracker_reload */
 const char *tracker_user_name(struct tracker *t, uid_t uid);
 /* SIGHUP: users and groups are looked up again */

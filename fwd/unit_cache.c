@@ -143,6 +143,14 @@ enum unit_state unit_cache_lookup(struct unit_cache *c, const char *name,
 	return e->state;
 }
 
+int unit_cache_holds(struct unit_cache *c, const char *name, uint64_t id)
+{
+	for (size_t i = 0; i < c->n; i++)
+		if (c->v[i].state == UNIT_FOUND && strcmp(c->v[i].name, name) == 0)
+			return units_subtree_has(c->rootfd, &c->v[i].place, id);
+	return 0;
+}
+
 void unit_cache_sweep(struct unit_cache *c)
 {
 	size_t n = 0;

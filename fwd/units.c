@@ -262,3 +262,45 @@ int units_still(int rootfd, const struct unit_place *p)
 		return -1;
 	return (uint64_t)st.st_ino == p->id ? 0 : -1;
 }
+
+/* depth-first below dirfd; *budget counts the directories still allowed */
+static int walk_has(int dirfd, uint64_t id, unsigned *budget)
+{
+	struct dirent *de;
+	int found = 0;
+	DIR *d = fdopendir(dirfd);
+
+	if (!d) {
+		close(dirfd);
+		return 0;
+	}
+	while (!found && *budget && (de = readdir(d))) {
+		struct stat st;
+		int sub;
+
+		if (de->d_name[0] == '.' || (de->d_type != DT_DIR && de->d_type != DT_UNKNOWN))
+			continue;
+		if (fstatat(dirfd, de->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0 ||
+		    !S_ISDIR(st.st_mode))
+			continue;
+		(*budget)--;
+		if ((uint64_t)st.st_ino == id)
+			found = 1;
+		else if ((sub = openat(dirfd, de->d_name,
+				       O_RDONLY | O_DIRECTORY | O_CLOEXEC)) >= 0)
+			found = walk_has(sub, id, budget);
+	}
+	closedir(d);
+	return found;
+}
+
+int units_subtree_has(int rootfd, const struct unit_place *p, uint64_t id)
+{
+	unsigned budget = UNITS_WALK_MAX;
+	int fd;
+
+	if (id == p->id)
+		return 1;
+	fd = openat(rootfd, p->path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	return fd < 0 ? 0 : walk_has(fd, id, &budget);
+}

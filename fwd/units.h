@@ -46,6 +46,13 @@ int units_resolve(int rootfd, unsigned depth, const char *name, unsigned max_lev
 /* out still names a cgroup of the same id (cheaper than units_resolve) */
 int units_still(int rootfd, const struct unit_place *out);
 
+/*
+ * 1 when cgroup id is p's cgroup or one below it (what `socket cgroupv2`
+ * matches), else 0. Walks the subtree, at most UNITS_WALK_MAX directories.
+ */
+#define UNITS_WALK_MAX 4096
+int units_subtree_has(int rootfd, const struct unit_place *p, uint64_t id);
+
 
 /* ---- the daemon's view (unit_cache.c): the mount, found once, and places ---- */
 
@@ -63,6 +70,8 @@ enum unit_state { UNIT_FOUND, UNIT_NOT_RUNNING, UNIT_TOO_DEEP, UNIT_NO_CGROUPS }
  */
 enum unit_state unit_cache_lookup(struct unit_cache *c, const char *name,
 				  unsigned *level, uint64_t *id);
+/* 1 when the known place of unit name holds cgroup id (no new lookup) */
+int unit_cache_holds(struct unit_cache *c, const char *name, uint64_t id);
 /* forgets places of units not looked up since the last call (a poll's end) */
 void unit_cache_sweep(struct unit_cache *c);
 /* "" or why no unit can be matched (no cgroup v2 mount) */

@@ -109,6 +109,15 @@ expect_many \
 	"a port outside the units stays filtered|tcp|$PEER|$H4|7104|filtered"
 expect_udp "WEB's udp port over IPv4" "$PEER" "$H4" 7102 open
 expect_udp "WEB's udp port over IPv6" "$PEER" "$H6" 7102 open
+# exposure is exact for unit rules: it knows each socket's cgroup
+reach() {
+	"$FWCTL" --socket "$T/fwd.sock" --json exposure | json_get \
+		"sorted(set(str(r['reachable']) for r in rows if r['port'] == $1 and r['proto'] == '$2'))"
+}
+expect_eq "exposure: WEB's tcp port is reachable" "['True']" "$(reach 7101 tcp)"
+expect_eq "exposure: WEB's udp port is reachable" "['True']" "$(reach 7102 udp)"
+expect_eq "exposure: OTHER's port is not" "['False']" "$(reach 7103 tcp)"
+expect_eq "exposure: the port outside the units is not" "['False']" "$(reach 7104 tcp)"
 
 # --- no daemon in the path: freeze fwd, then change listeners ---
 kill -STOP "$FWD_PID"
