@@ -619,17 +619,51 @@ static void open_store(struct engine *e)
 	sb_free(&why);
 }
 
+/* the kernel's boot id: it changes with every boot, not with a namespace */
+static void boot_id(char *buf, size_t len)
+{
+	FILE *f = fopen("/proc/sys/kernel/random/boot_id", "re");
+
+	buf[0] = 0;
+	if (f && fgets(buf, (int)len, f))
+		buf[strcspn(buf, "\n")] = 0;
+	if (f)
+		fclose(f);
+}
+
+/*
+ * A missing table is new after a reboot (the kernel forgot it), not a sign
+ * of tampering: the boot id of the last start tells the two apart. Records
+ * this boot's id for the next start.
+ */
+static bool rebooted_since_last_start(struct engine *e)
+{
+	char now[64], *last = NULL;
+	bool rebooted;
+
+	boot_id(now, sizeof(now));
+	rebooted = store_get(e->store, "boot-id", &last) != 1 || !*now ||
+		   strcmp(last, now) != 0;
+	free(last);
+	if (*now && store_set(e->store, "boot-id", now) < 0)
+		log_warnx("cannot record the boot id: %s", store_errmsg(e->store));
+	return rebooted;
+}
+
 /*
  * A table that differs from the stored rules at start was changed while no
  * fwd owned it (after a kill -9, nobody holds the owner flag): say so.
- * A missing table on a first start is simply new.
+ * A missing table on a first start, or the first start after a reboot, is
+ * simply new.
  */
 static void report_found_table(struct engine *e)
 {
 	const char *found = nft_last_found(e->nft);
+	bool missing = strcmp(found, "missing") == 0;
+	bool rebooted = e->store && rebooted_since_last_start(e);
 
 	/* without the stored rules there is nothing to compare the table with */
-	if (!*found || !e->store || (e->first_start && strcmp(found, "missing") == 0))
+	if (!*found || !e->store || (missing && (e->first_start || rebooted)))
 		return;
 	sb_reset(&e->kernel_problem);
 	sb_printf(&e->kernel_problem, "at start fwd's table inet %s %s%s; fwd restored "

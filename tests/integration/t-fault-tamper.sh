@@ -89,4 +89,22 @@ expect_match "fwd reports that its table was missing" \
 nsx nft delete table inet "$TABLE" >"$T/nft.out" 2>&1
 grep -q 'Operation not permitted' "$T/nft.out" && pass "the restored table is owned again (EPERM)" ||
 	fail "the restored table is not protected: $(head -c 200 "$T/nft.out")"
+expect_match "status names the missing table as a problem" 'was missing' "$(status_field problem)"
+
+# --- a reboot: the table is gone because the kernel started afresh ---------------------
+# (simulated: the same deletion, with the boot id fwd stored at its last start changed)
+fwd_kill KILL || fail "fwd did not die"
+nsx nft delete table inet "$TABLE" >"$T/nft.out" 2>&1 || fail "delete table after kill -9"
+python3 -c 'import sqlite3, sys
+db = sqlite3.connect(sys.argv[1])
+n = db.execute("UPDATE settings SET value = ? WHERE key = ?", ("another-boot", "boot-id")).rowcount
+db.commit()
+sys.exit(0 if n == 1 else 1)' "$T/fwd.db" && pass "the stored boot id was there to change" ||
+	fail "fwd stored no boot-id setting"
+lines_before=$(wc -l <"$T/fwd.log")
+fwd_start
+expect_tcp "after the 'reboot' 8081 is filtered" "$PEER" "$H4" 8081 filtered
+expect_nomatch "a table missing after a reboot is not reported as tampering" \
+	'was missing' "$(restart_log)"
+expect_eq "and status shows no problem" "" "$(status_field problem)"
 t_done
