@@ -922,12 +922,7 @@ static double ms_since(const struct timespec *t0)
 	return (double)(t1.tv_sec - t0->tv_sec) * 1e3 + (double)(t1.tv_nsec - t0->tv_nsec) / 1e6;
 }
 
-#if defined(__SANITIZE_ADDRESS__)
-#define TIME_FACTOR 20
-#else
-#define TIME_FACTOR 1
-#endif
-
+/* durations are printed as context only: speed is bench/'s job, not a test's */
 /* n distinct rules: tcp port + host (exact) or + /24 (interval) */
 static void distinct(struct rules *rs, size_t n, bool interval, uint64_t id0)
 {
@@ -987,7 +982,6 @@ static void test_scale(void)
 	plan_stats(p, &nsets, &nelems, NULL);
 	printf("# 10000 rules compiled in %.1f ms: %zu sets, %zu elements\n", ms, nsets, nelems);
 	CHECK(nsets == 2 && nelems == 10000, "10000 rules: 2 sets (got %zu, %zu)", nsets, nelems);
-	CHECK(ms < 50.0 * TIME_FACTOR, "10000 rules must compile well under 50 ms: %.1f ms", ms);
 	plan_free(p);
 	rules_free(&rs);
 	diag_list_free(&dl);
@@ -1188,7 +1182,6 @@ static void test_delta_big(void)
 	      "10000 + 1: one element added");
 	ms = ms_since(&t0);
 	printf("# 10000 + 1 rules: compile + delta in %.1f ms\n", ms);
-	CHECK(ms < 50.0 * TIME_FACTOR, "compile + delta of 10001 rules: %.1f ms", ms);
 	plan_delta_free(&d);
 	plan_free(a);
 	plan_free(b);
@@ -1338,7 +1331,6 @@ static void test_owner_scale(void)
 	      nsets, nelems, want, nrules - base_rules);
 	CHECK(find_set(p, "in_allow_p_nf_dp") && find_set(p, "in_deny_p_nf_dp"),
 	      "owner elements in the nfproto sets");
-	CHECK(ms < 50.0 * TIME_FACTOR, "compiling 2000 rules + 1000 bindings: %.1f ms", ms);
 	plan_free(p);
 	rules_free(&rs);
 	diag_list_free(&dl);
