@@ -982,8 +982,12 @@ static void collect(struct compiler *c)
 		if (r->nl4 > maxl4)
 			maxl4 = r->nl4;
 	}
-	if (n > 1)
-		qsort(v, n, sizeof(*v), rule_ref_cmp);
+	/* the engine keeps its rules in id order: then there is nothing to sort */
+	for (size_t i = 1; i < n; i++)
+		if (rule_ref_cmp(&v[i - 1], &v[i]) > 0) {
+			qsort(v, n, sizeof(*v), rule_ref_cmp);
+			break;
+		}
 	bindings_prepare(c);
 	c->l4 = xcalloc(maxl4, sizeof(*c->l4));
 	for (size_t i = 0; i < n; i++)

@@ -763,15 +763,26 @@ static int store_deletions(struct engine *e, const struct ruleset *next, int64_t
 	size_t n = 0;
 	int rc = 0;
 
-	for (size_t i = 0; i < next->nrules; i++)
-		if (next->rules[i]->id)
-			ids[n++] = next->rules[i]->id;
-	qsort(ids, n, sizeof(*ids), cmp_u64);
-	for (size_t i = 0; i < e->rs.nrules && rc == 0; i++) {
-		uint64_t id = e->rs.rules[i]->id;
+	bool sorted = true;
 
-		if (!bsearch(&id, ids, n, sizeof(*ids), cmp_u64) &&
-		    store_remove_rule(e->store, id, rev) < 0)
+	for (size_t i = 0; i < next->nrules; i++)
+		if (next->rules[i]->id) {
+			sorted = sorted && (!n || ids[n - 1] < next->rules[i]->id);
+			ids[n++] = next->rules[i]->id;
+		}
+	/* rules are kept in id order: a sort only when they are not */
+	if (!sorted)
+		qsort(ids, n, sizeof(*ids), cmp_u64);
+	for (size_t i = 0, j = 0; i < e->rs.nrules && rc == 0; i++) {
+		uint64_t id = e->rs.rules[i]->id;
+		bool kept;
+
+		/* a merge walk while the current rules are in order too */
+		while (j < n && ids[j] < id)
+			j++;
+		kept = (j < n && ids[j] == id) ||
+		       bsearch(&id, ids, n, sizeof(*ids), cmp_u64) != NULL;
+		if (!kept && store_remove_rule(e->store, id, rev) < 0)
 			rc = -1;
 	}
 	free(ids);
