@@ -2,6 +2,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <malloc.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
@@ -303,6 +304,14 @@ static int client_flush(struct client *c)
 		} else {
 			return n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK) ? 0 : -1;
 		}
+	}
+	/*
+	 * A big reply (a list of 10,000 rules is 1-2 MB) leaves its buffer and
+	 * the heap it grew: give both back, or glibc keeps them resident.
+	 */
+	if (c->out.cap > SERVER_TRIM_BYTES) {
+		sb_free(&c->out);
+		malloc_trim(0);
 	}
 	sb_reset(&c->out);
 	c->out_off = 0;

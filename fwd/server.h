@@ -9,6 +9,8 @@
 #define SERVER_ADMIN_RESERVE    32      /* of those, only for root and admins */
 #define SERVER_MAX_PER_UID      64
 #define SERVER_MAX_OUTPUT       (64u << 20)     /* unread response bytes */
+/* a reply buffer grown past this is freed, and the heap trimmed, once sent */
+#define SERVER_TRIM_BYTES (1u << 20)
 #define SERVER_IDLE_MS          30000           /* silent mid-request */
 #define SERVER_BODY_BUDGET      (256u << 20)    /* bodies of all clients */
 #define SERVER_BACKLOG          128
