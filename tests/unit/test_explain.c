@@ -47,6 +47,13 @@ static const char set3[] =
 	"allow in user root proto udp\n"                        /* 2: udp 0.0.0.0 5353 */
 	"deny in app /usr/bin/evil\n";                          /* 3: tcp 10.0.0.1 7000 */
 
+/* unit rules: the kernel matches the socket's cgroup, a query names none */
+static const char set4[] =
+	"allow in unit web.service proto tcp port 80\n"        /* 1: running */
+	"allow in unit stopped.service\n"                      /* 2: not running */
+	"deny in unit bad.service\n"                           /* 3: running */
+	"allow in proto tcp port 22\n";                        /* 4 */
+
 enum { ACC = EXPLAIN_ACCEPT, DRP = EXPLAIN_DROP, REJ = EXPLAIN_REJECT };
 
 struct tcase {
@@ -118,13 +125,26 @@ static const struct tcase cases[] = {
 	{ set3, RULE_IN, UDP, 5353, "192.0.2.7", NULL, false, false, ACC, 2, false, NULL },
 	{ set3, RULE_IN, UDP, 5353, "2001:db8::7", NULL, false, false, DRP, 0, true, NULL },
 	{ set3, RULE_IN, TCP, 7000, "192.0.2.7", NULL, false, false, DRP, 3, false, NULL },
+	{ set4, RULE_IN, TCP, 80, "192.0.2.7", NULL, false, false, DRP, 0, true,
+	  "depends on the socket's unit: rule 1 accepts sockets of unit web.service" },
+	{ set4, RULE_IN, UDP, 81, "192.0.2.7", NULL, false, false, DRP, 0, true, NULL },
+	{ set4, RULE_IN, TCP, 22, "192.0.2.7", NULL, false, false, ACC, 4, false,
+	  "depends on the socket's unit: rule 3 blocks sockets of unit bad.service" },
 };
+
+/* only the stopped unit's rule must never be offered as a possibility */
+static const char *const set4_never = "stopped.service";
 
 static const struct owner_binding set3_bind[] = {
 	{ .rule_id = 1, .proto = IPPROTO_TCP, .family = 0, .port = 22 },
 	{ .rule_id = 2, .proto = IPPROTO_UDP, .family = AF_INET, .port = 5353 },
 	{ .rule_id = 3, .proto = IPPROTO_TCP, .family = AF_INET, .has_addr = true,
 	  .addr = { 10, 0, 0, 1 }, .port = 7000 },
+};
+
+static const struct owner_binding set4_bind[] = {
+	{ .rule_id = 1, .cgroup_level = 2, .cgroup_id = 4242 },
+	{ .rule_id = 3, .cgroup_level = 2, .cgroup_id = 77 },
 };
 
 struct world {
@@ -156,6 +176,10 @@ static void world_load(struct world *w, const char *text, bool panic)
 	if (text == set3) {
 		w->in.bindings = set3_bind;
 		w->in.nbindings = sizeof(set3_bind) / sizeof(set3_bind[0]);
+	}
+	if (text == set4) {
+		w->in.bindings = set4_bind;
+		w->in.nbindings = sizeof(set4_bind) / sizeof(set4_bind[0]);
 	}
 }
 
@@ -194,6 +218,9 @@ static void run_case(size_t i, const struct tcase *c)
 	if (c->why)
 		CHECK(strstr(res.why, c->why) != NULL, "%s: why lacks \"%s\": %s", ctx,
 		      c->why, res.why);
+	if (c->set == set4)
+		CHECK(strstr(res.why, set4_never) == NULL, "%s: a unit that is not running "
+		      "matches nothing: %s", ctx, res.why);
 	ruleset_clear(&w.rs);
 }
 
