@@ -8,6 +8,9 @@
  * lets an interval set be a pipapo set with a range per field, and an
  * element without `proto` simply matches it as the range 0-255.
  *
+ * This file: validation, keys, groups, and the sets and chain rules they
+ * become; the elements of a rule (l4 entries, bindings) are compile_srcs.c's.
+ *
  * Owner rules on `in` (app, user, group): on the input hook no socket is
  * attached to a new connection yet, so nothing on the packet names its
  * owner (KERNEL.md). The daemon finds the listening sockets each such rule
@@ -51,68 +54,11 @@
 #include <sys/socket.h>
 
 #include "compile.h"
+#include "compile_internal.h"
 #include "plan.h"
 
 #define SH(f) (1u << (f))
 #define ADDR_FIELDS (SH(PF_SADDR4) | SH(PF_SADDR6) | SH(PF_DADDR4) | SH(PF_DADDR6))
-
-/* owner matches of the chain rule, for keys too long for nft (key_fit) */
-#define XUID 1u
-#define XGID 2u
-
-/*
- * A group collects the elements that may share sets: same direction,
- * class, log flag, shape and exact/interval kind. A limit rule has groups
- * of its own (each needs its own rate state), and a rule without any match
- * is a plain chain rule, no set.
- */
-struct group {
-	unsigned code;          /* chain order: see group_code() */
-	size_t seq;             /* creation order, breaks ties of code */
-	enum rule_dir dir;
-	enum plan_class cls;
-	bool log, interval, plain;
-	unsigned shape;
-	const struct rule *own; /* limit and plain groups: the rule */
-	unsigned xm;            /* XUID, XGID: matched in the chain rule */
-	uint32_t uid, gid;      /* their values */
-	const char *suffix;     /* limit sets split by family: "_v4", "_v6" */
-	struct group *lead;     /* limit groups: the first group of the rule */
-	size_t nsplit;          /* lead: number of groups of the rule */
-	size_t chain;           /* lead: the rule's limit chain, 0 = none yet */
-	struct plan_elem *v;    /* in rule id order */
-	size_t n, cap;
-};
-
-/* one expanded l4 entry; proto -1 = any protocol, lo == hi == 0 = any port */
-struct l4ent {
-	int proto;
-	uint16_t lo, hi;
-};
-
-/* the values of one element: an l4 entry of a rule, or one bound socket */
-struct src {
-	struct l4ent l4;
-	int nfproto;            /* bindings: NFPROTO_IPV4/6; rules: 0 */
-	bool has_daddr;
-	struct addr_prefix daddr;       /* the rule's `to`, or the bound address */
-	uint8_t cg_level;               /* unit rules: the unit's cgroup, else 0 */
-	uint64_t cg_id;
-};
-
-struct compiler {
-	const struct compile_input *in;
-	struct plan *p;
-	const struct owner_binding *bind;       /* sorted by rule id */
-	struct owner_binding *bind_copy;        /* when the input's were not */
-	struct group **htab;    /* shared groups by code, open addressing */
-	size_t hcap, hn;
-	struct group **groups;
-	size_t ngroups, gcap;
-	struct l4ent *l4;       /* scratch: one rule's l4 entries */
-	struct src *src;        /* scratch: one rule's elements */
-	size_t nsrc, srccap;
-};
 
 /* ---- validation: refuse what the table cannot enforce ---- */
 
@@ -244,239 +190,6 @@ static int check_bindings(const struct compile_input *in, struct diag_list *errs
 		bad = 1;
 	}
 	return bad ? -1 : 0;
-}
-
-/* ---- l4 entries: sorted, merged, redundant ones dropped ---- */
-
-static int l4_cmp(const void *a, const void *b)
-{
-	const struct l4ent *x = a, *y = b;
-
-	if (x->proto != y->proto)
-		return x->proto < y->proto ? -1 : 1;
-	if (x->lo != y->lo)
-		return x->lo < y->lo ? -1 : 1;
-	return (x->hi > y->hi) - (x->hi < y->hi);
-}
-
-/*
- * "proto tcp" makes "proto tcp port 22" of the same rule redundant, and
- * overlapping ranges merge: a rule never competes with itself for a layer.
- */
-static size_t l4_normalize(const struct rule *r, struct l4ent *v)
-{
-	size_t n = 0;
-
-	if (r->nl4 == 0) {
-		v[0] = (struct l4ent){ -1, 0, 0 };
-		return 1;
-	}
-	for (size_t i = 0; i < r->nl4; i++)
-		v[i] = (struct l4ent){ r->l4[i].proto, r->l4[i].port_lo, r->l4[i].port_hi };
-	qsort(v, r->nl4, sizeof(*v), l4_cmp);
-	for (size_t i = 0; i < r->nl4; i++) {
-		struct l4ent *last = n ? &v[n - 1] : NULL;
-
-		if (last && last->proto == v[i].proto) {
-			if (last->lo == 0 && last->hi == 0)
-				continue;               /* any port covers it */
-			if ((uint32_t)v[i].lo <= (uint32_t)last->hi + 1) {
-				if (v[i].hi > last->hi)
-					last->hi = v[i].hi;
-				continue;
-			}
-		}
-		v[n++] = v[i];
-	}
-	return n;
-}
-
-/* ---- elements of a rule: its l4 entries, or its owner bindings ---- */
-
-static struct src *src_push(struct compiler *c)
-{
-	struct src *s;
-
-	if (c->nsrc == c->srccap) {
-		c->srccap = c->srccap ? c->srccap * 2 : 16;
-		c->src = xrealloc(c->src, c->srccap * sizeof(*c->src));
-	}
-	s = &c->src[c->nsrc++];
-	memset(s, 0, sizeof(*s));
-	return s;
-}
-
-static void srcs_rule(struct compiler *c, const struct rule *r)
-{
-	size_t n = l4_normalize(r, c->l4);
-
-	for (size_t i = 0; i < n; i++) {
-		struct src *s = src_push(c);
-
-		s->l4 = c->l4[i];
-		s->has_daddr = r->has_to;
-		if (r->has_to)
-			s->daddr = r->to;
-	}
-}
-
-#define FAM4 1u
-#define FAM6 2u
-
-static unsigned fam_bit(int family)
-{
-	return family == AF_INET ? FAM4 : family == AF_INET6 ? FAM6 : 0;
-}
-
-/*
- * The families a listening socket receives, and the one local address it
- * is bound to (*has_addr false: any). A socket bound to a v4-mapped
- * address (::ffff:a.b.c.d) receives only IPv4, sent to a.b.c.d; one bound
- * to another IPv6 address only IPv6, whatever its v6only.
- */
-static unsigned binding_families(const struct owner_binding *b,
-				 struct addr_prefix *addr, bool *has_addr)
-{
-	static const uint8_t mapped[12] = { [10] = 0xff, [11] = 0xff };
-	static const uint8_t zero[16];
-	unsigned fams = b->family ? fam_bit(b->family) : FAM4 | FAM6;
-
-	memset(addr, 0, sizeof(*addr));
-	*has_addr = false;
-	if (!b->has_addr || memcmp(b->addr, zero, b->family == AF_INET ? 4 : 16) == 0)
-		return fams;
-	if (b->family == AF_INET || memcmp(b->addr, mapped, sizeof(mapped)) == 0) {
-		addr->family = AF_INET;
-		memcpy(addr->addr, b->family == AF_INET ? b->addr : b->addr + 12, 4);
-		addr->len = 32;
-	} else {
-		addr->family = AF_INET6;
-		memcpy(addr->addr, b->addr, 16);
-		addr->len = 128;
-	}
-	*has_addr = memcmp(addr->addr, zero, 16) != 0;     /* ::ffff:0.0.0.0 */
-	return fam_bit(addr->family);
-}
-
-static bool l4_admits(const struct l4ent *v, size_t n, uint8_t proto, uint16_t port)
-{
-	for (size_t i = 0; i < n; i++)
-		if ((v[i].proto < 0 || v[i].proto == proto) &&
-		    ((!v[i].lo && !v[i].hi) || (v[i].lo <= port && port <= v[i].hi)))
-			return true;
-	return false;
-}
-
-/* a binding the rule's own proto/port/from/to exclude gives nothing */
-static void srcs_binding(struct compiler *c, const struct rule *r, size_t nl4,
-			 const struct owner_binding *b)
-{
-	struct addr_prefix addr;
-	bool has_addr;
-	unsigned fams = binding_families(b, &addr, &has_addr);
-
-	if (!l4_admits(c->l4, nl4, b->proto, b->port))
-		return;
-	if (r->has_from)
-		fams &= fam_bit(r->from.family);
-	if (r->has_to) {
-		fams &= fam_bit(r->to.family);
-		if (has_addr && !addr_contains(&r->to, addr.family, addr.addr))
-			return;
-	}
-	for (unsigned f = FAM4; f <= FAM6; f <<= 1) {
-		struct src *s;
-
-		if (!(fams & f))
-			continue;
-		s = src_push(c);
-		s->l4 = (struct l4ent){ b->proto, b->port, b->port };
-		s->nfproto = f == FAM4 ? NFPROTO_IPV4 : NFPROTO_IPV6;
-		s->has_daddr = has_addr || r->has_to;
-		s->daddr = has_addr ? addr : r->to;
-	}
-}
-
-/* the first binding of rule id, or nbindings */
-static size_t bindings_of(const struct compiler *c, uint64_t id)
-{
-	size_t lo = 0, hi = c->in->nbindings;
-
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-
-		if (c->bind[mid].rule_id < id)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return lo;
-}
-
-static void srcs_owner(struct compiler *c, const struct rule *r)
-{
-	size_t nl4 = l4_normalize(r, c->l4);
-
-	/* a rule not stored yet (a dry run) has no id a binding could name */
-	if (!r->id)
-		return;
-	for (size_t i = bindings_of(c, r->id);
-	     i < c->in->nbindings && c->bind[i].rule_id == r->id; i++)
-		srcs_binding(c, r, nl4, &c->bind[i]);
-}
-
-/* a unit's cgroups times the rule's own l4 entries */
-static void srcs_unit(struct compiler *c, const struct rule *r)
-{
-	size_t nl4 = l4_normalize(r, c->l4);
-
-	if (!r->id)
-		return;
-	for (size_t i = bindings_of(c, r->id);
-	     i < c->in->nbindings && c->bind[i].rule_id == r->id; i++)
-		for (size_t j = 0; j < nl4; j++) {
-			struct src *s = src_push(c);
-
-			s->l4 = c->l4[j];
-			s->has_daddr = r->has_to;
-			if (r->has_to)
-				s->daddr = r->to;
-			s->cg_level = c->bind[i].cgroup_level;
-			s->cg_id = c->bind[i].cgroup_id;
-		}
-}
-
-static int src_cmp(const void *a, const void *b)
-{
-	const struct src *x = a, *y = b;
-	int c = l4_cmp(&x->l4, &y->l4);
-
-	if (c)
-		return c;
-	if (x->cg_level != y->cg_level || x->cg_id != y->cg_id)
-		return x->cg_level != y->cg_level ? x->cg_level - y->cg_level :
-		       x->cg_id < y->cg_id ? -1 : 1;
-	if (x->nfproto != y->nfproto)
-		return x->nfproto < y->nfproto ? -1 : 1;
-	if (x->has_daddr != y->has_daddr || !x->has_daddr)
-		return (int)x->has_daddr - (int)y->has_daddr;
-	if (x->daddr.family != y->daddr.family || x->daddr.len != y->daddr.len)
-		return x->daddr.family != y->daddr.family ?
-		       x->daddr.family - y->daddr.family : x->daddr.len - y->daddr.len;
-	return memcmp(x->daddr.addr, y->daddr.addr, x->daddr.family == AF_INET ? 4 : 16);
-}
-
-/* two sockets on one port (SO_REUSEPORT, 0.0.0.0 and ::) give one element */
-static void srcs_unique(struct compiler *c)
-{
-	size_t n = 0;
-
-	if (c->nsrc > 1)
-		qsort(c->src, c->nsrc, sizeof(*c->src), src_cmp);
-	for (size_t i = 0; i < c->nsrc; i++)
-		if (!n || src_cmp(&c->src[n - 1], &c->src[i]) != 0)
-			c->src[n++] = c->src[i];
-	c->nsrc = n;
 }
 
 /* ---- keys ---- */
@@ -903,12 +616,12 @@ static void add_rule(struct compiler *c, const struct rule *r)
 	}
 	c->nsrc = 0;
 	if (r->unit)
-		srcs_unit(c, r);
+		compile_srcs_unit(c, r);
 	else if (owner && r->dir == RULE_IN)
-		srcs_owner(c, r);
+		compile_srcs_owner(c, r);
 	else
-		srcs_rule(c, r);
-	srcs_unique(c);
+		compile_srcs_rule(c, r);
+	compile_srcs_unique(c);
 	if (r->action == RULE_LIMIT)
 		add_limit(c, r);
 	else
@@ -1011,194 +724,6 @@ static void compiler_free(struct compiler *c)
 	free(c);
 }
 
-/* ---- groups -> sets and their chain rules ---- */
-
-static void class_stmts(struct plan *p, struct plan_rule *r, const struct group *g)
-{
-	const struct rule *own = g->own;
-	char prefix[32];
-
-	if (g->cls == PC_LIMIT)
-		plan_stmt_limit(r, own->rate.count,
-			   own->rate.unit == RATE_HOUR ? 3600 :
-			   own->rate.unit == RATE_MINUTE ? 60 : 1,
-			   own->rate.burst, own->rate.burst != 0);
-	if (g->log) {
-		/* the nflog reader tells accepted from blocked by the prefix */
-		snprintf(prefix, sizeof(prefix), "%s%s-%s", PLAN_PREFIX_RULE,
-			 plan_class_name(g->cls), rule_dir_name(g->dir));
-		plan_stmt_log(r, p->log_group, prefix);
-	}
-	plan_rule_stmt(r, g->cls == PC_DENY ? PS_DROP :
-		       g->cls == PC_REJECT ? PS_GOTO_REJECT : PS_ACCEPT);
-}
-
-static void emit_plain(struct plan *p, const struct group *g)
-{
-	struct plan_rule *r = plan_add_rule(p, g->dir == RULE_IN ? PCH_INPUT : PCH_OUTPUT);
-
-	plan_rule_stmt(r, PS_COUNTER);
-	class_stmts(p, r, g);
-	r->rule_id = g->own->id;
-	snprintf(r->tag, sizeof(r->tag), PLAN_TAG_RULE "%llu",
-		 (unsigned long long)g->own->id);
-}
-
-/* "in_limit_42": a limit rule's set, or its chain when it has several sets */
-static size_t limit_name(const struct group *g, char *buf, size_t len)
-{
-	if (g->own->id)
-		return (size_t)snprintf(buf, len, "%s_limit_%llu", rule_dir_name(g->dir),
-					(unsigned long long)g->own->id);
-	/* rules not stored yet (a dry run) have no id to tell them apart */
-	return (size_t)snprintf(buf, len, "%s_limit_n%zu", rule_dir_name(g->dir),
-				g->lead->seq);
-}
-
-static void set_name(const struct group *g, uint32_t layer, char *buf, size_t len)
-{
-	size_t n;
-
-	if (g->cls == PC_LIMIT) {
-		n = limit_name(g, buf, len);
-		if (n < len)
-			n += (size_t)snprintf(buf + n, len - n, "%s", g->suffix);
-	} else {
-		n = (size_t)snprintf(buf, len, "%s_%s%s", rule_dir_name(g->dir),
-				     plan_class_name(g->cls), g->log ? "_log" : "");
-		if (g->xm & XUID && n < len)
-			n += (size_t)snprintf(buf + n, len - n, "_u%" PRIu32, g->uid);
-		if (g->xm & XGID && n < len)
-			n += (size_t)snprintf(buf + n, len - n, "_g%" PRIu32, g->gid);
-		for (unsigned f = 0; f < PF__COUNT && n < len; f++)
-			if (g->shape & SH(f))
-				n += (size_t)snprintf(buf + n, len - n, "_%s",
-						      plan_fields[f].token);
-		if (g->interval && n < len)
-			n += (size_t)snprintf(buf + n, len - n, "_iv");
-	}
-	if (layer && n < len)
-		snprintf(buf + n, len - n, "_%u", layer + 1);
-}
-
-static void set_def(const struct group *g, struct plan_set *def)
-{
-	memset(def, 0, sizeof(*def));
-	def->dir = g->dir;
-	def->cls = g->cls;
-	def->log = g->log;
-	def->interval = g->interval;
-	if ((unsigned)__builtin_popcount(g->shape) > PLAN_MAX_FIELDS)
-		abort();        /* a compiler bug: key_fit keeps keys short */
-	for (unsigned f = 0; f < PF__COUNT; f++)
-		if (g->shape & SH(f)) {
-			def->fields[def->nfields++] = (uint8_t)f;
-			def->key_len += plan_fields[f].reglen;
-		}
-	/*
-	 * Only concatenations pad each field to a register; a one-field key has
-	 * the value's own length, or nft cannot decode the elements when an
-	 * admin lists the table (nft 1.0.6 asserts on a 4-byte inet_proto).
-	 */
-	if (def->nfields == 1)
-		def->key_len = plan_fields[def->fields[0]].len;
-}
-
-/* the regular chain a limit rule's sets jump to: one rate for all of them */
-static size_t limit_chain(struct plan *p, const struct group *g)
-{
-	char name[PLAN_NAME_MAX];
-	struct plan_rule *r;
-	size_t ch;
-
-	limit_name(g, name, sizeof(name));
-	ch = plan_add_chain(p, name);
-	r = plan_add_rule(p, ch);
-	class_stmts(p, r, g);
-	r->rule_id = g->own->id;
-	return ch;
-}
-
-static void emit_sets(struct plan *p, const struct group *g)
-{
-	enum plan_chain_id ch = g->dir == RULE_IN ? PCH_INPUT : PCH_OUTPUT;
-	uint32_t *layer = xcalloc(g->n, sizeof(*layer));
-	struct plan_set def;
-	uint32_t nl, first;
-	bool jump;
-
-	set_def(g, &def);
-	nl = plan_layers(g->v, g->n, &def, layer);
-	jump = g->cls == PC_LIMIT && (g->lead->nsplit > 1 || nl > 1);
-	if (jump && !g->lead->chain)
-		g->lead->chain = limit_chain(p, g);
-	first = (uint32_t)p->nsets;
-	for (uint32_t l = 0; l < nl; l++) {
-		struct plan_rule *r;
-
-		set_name(g, l, def.name, sizeof(def.name));
-		plan_add_set(p, &def);
-		r = plan_add_rule(p, ch);
-		if (g->xm & XUID)
-			plan_rule_match(r, PM_SKUID)->u.val = g->uid;
-		if (g->xm & XGID)
-			plan_rule_match(r, PM_SKGID)->u.val = g->gid;
-		plan_rule_match(r, PM_LOOKUP)->u.set = first + l;
-		if (jump)
-			plan_rule_stmt(r, PS_JUMP)->u.chain = (uint32_t)g->lead->chain;
-		else
-			class_stmts(p, r, g);
-		if (g->cls == PC_LIMIT)
-			r->rule_id = g->own->id;
-	}
-	for (size_t i = 0; i < g->n; i++)
-		*plan_set_push(&p->sets[first + layer[i]]) = g->v[i];
-	free(layer);
-}
-
-static void emit_dir(struct plan *p, struct group *const *groups, size_t n,
-		     enum rule_dir dir)
-{
-	bool echo = dir == RULE_OUT;
-
-	for (size_t i = 0; i < n; i++) {
-		const struct group *g = groups[i];
-
-		if (g->dir != dir)
-			continue;
-		if (!echo && g->cls >= PC_ALLOW) {
-			plan_add_input_echo(p);
-			echo = true;
-		}
-		if (g->plain)
-			emit_plain(p, g);
-		else if (g->n)
-			emit_sets(p, g);
-	}
-	if (!echo)
-		plan_add_input_echo(p);
-}
-
-static void emit(struct compiler *c)
-{
-	const struct compile_input *in = c->in;
-	struct plan *p = c->p;
-
-	plan_add_reject_chain(p);
-	if (in->panic) {
-		plan_add_panic(p);
-		return;
-	}
-	p->chains[PCH_OUTPUT].policy_accept = in->policy_out == POLICY_ACCEPT;
-	plan_add_input_head(p);
-	plan_add_output_head(p);
-	emit_dir(p, c->groups, c->ngroups, RULE_IN);
-	emit_dir(p, c->groups, c->ngroups, RULE_OUT);
-	/* `policy in accept` is not in the grammar; fail closed if it comes */
-	plan_add_tail(p, RULE_IN, in->policy_in == POLICY_REJECT ? POLICY_REJECT : POLICY_DROP);
-	plan_add_tail(p, RULE_OUT, in->policy_out);
-}
-
 struct plan *plan_compile(const struct compile_input *in, struct diag_list *errs)
 {
 	struct compiler *c;
@@ -1218,7 +743,7 @@ struct plan *plan_compile(const struct compile_input *in, struct diag_list *errs
 	c->p = p;
 	if (!in->panic)
 		collect(c);
-	emit(c);
+	compile_emit(c);
 	compiler_free(c);
 	plan_finish(p);
 	return p;

@@ -56,7 +56,7 @@ cflags="-std=gnu11 -g -O1 -fno-omit-frame-pointer $warn
 	-I$srcdir/libfwd -I$srcdir/fwd -I$srcdir/tests/fuzz"
 ldflags="-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined"
 
-libfwd="addr catalog diag duration grammar keywords lexer misspell proto rule rule_format strbuf"
+libfwd="addr catalog diag duration grammar grammar_values keywords lexer misspell proto rule rule_format strbuf"
 
 # compile SRC.c into obj/NAME.o unless it is already newer than its inputs
 compile() {
