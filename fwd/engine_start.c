@@ -44,21 +44,6 @@ static int load_catalog(const struct fwd_options *o, struct catalog *cat,
 	return rc;
 }
 
-static int read_file(const char *path, struct strbuf *sb)
-{
-	char buf[65536];
-	size_t n;
-	FILE *f = fopen(path, "r");
-
-	if (!f)
-		return -1;
-	while ((n = fread(buf, 1, sizeof(buf), f)) > 0)
-		sb_add(sb, buf, n);
-	n = ferror(f);
-	fclose(f);
-	return n ? -1 : 0;
-}
-
 /* a whole rule file into rs; -1 with every problem in dl */
 static int parse_rule_file(const char *path, const struct catalog *cat,
 			   struct ruleset *rs, struct diag_list *dl)
@@ -66,7 +51,7 @@ static int parse_rule_file(const char *path, const struct catalog *cat,
 	struct strbuf sb = STRBUF_INIT;
 	struct parser *p;
 
-	if (read_file(path, &sb) < 0) {
+	if (sb_read_file(&sb, path) < 0) {
 		diag_add(dl, path, 0, 0, 0, NULL, "cannot read: %s", strerror(errno));
 		sb_free(&sb);
 		return -1;

@@ -54,31 +54,17 @@ void unit_cache_free(struct unit_cache *c)
 	free(c);
 }
 
-static char *read_mountinfo(void)
-{
-	struct strbuf sb = STRBUF_INIT;
-	char buf[4096];
-	size_t n;
-	FILE *f = fopen("/proc/self/mountinfo", "re");
-
-	if (!f)
-		return NULL;
-	while ((n = fread(buf, 1, sizeof(buf), f)) > 0)
-		sb_add(&sb, buf, n);
-	fclose(f);
-	return sb_steal(&sb);
-}
-
 static bool mount_open(struct unit_cache *c)
 {
-	char *info, dir[4096];
+	struct strbuf info = STRBUF_INIT;
+	char dir[4096];
 
 	if (c->rootfd >= 0)
 		return true;
-	info = read_mountinfo();
-	if (info && units_find_mount(info, dir, sizeof(dir), &c->depth) == 0)
+	if (sb_read_file(&info, "/proc/self/mountinfo") == 0 &&
+	    units_find_mount(sb_str(&info), dir, sizeof(dir), &c->depth) == 0)
 		c->rootfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	free(info);
+	sb_free(&info);
 	if (c->rootfd >= 0) {
 		c->problem[0] = 0;
 		c->warned = false;

@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -153,4 +154,22 @@ void sb_free(struct strbuf *sb)
 const char *sb_str(const struct strbuf *sb)
 {
 	return sb->buf ? sb->buf : "";
+}
+
+int sb_read_file(struct strbuf *sb, const char *path)
+{
+	char buf[65536];
+	size_t n;
+	int err;
+	FILE *f = fopen(path, "re");
+
+	if (!f)
+		return -1;
+	while ((n = fread(buf, 1, sizeof(buf), f)) > 0)
+		sb_add(sb, buf, n);
+	err = ferror(f);
+	fclose(f);
+	if (err)
+		errno = EIO;
+	return err ? -1 : 0;
 }

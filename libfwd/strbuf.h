@@ -24,6 +24,8 @@ void sb_consume(struct strbuf *sb, size_t n);   /* drop the first n bytes */
 void sb_reset(struct strbuf *sb);               /* len = 0, keeps memory */
 char *sb_steal(struct strbuf *sb);              /* caller frees; sb reset */
 void sb_free(struct strbuf *sb);
+/* appends the whole file at path; -1 with errno set when it cannot be read */
+int sb_read_file(struct strbuf *sb, const char *path);
 /* "" when empty, never NULL */
 const char *sb_str(const struct strbuf *sb);
 

@@ -634,15 +634,11 @@ static const struct golden_case {
 static char *read_all(const char *path)
 {
 	struct strbuf sb = STRBUF_INIT;
-	char buf[4096];
-	size_t n;
-	FILE *f = fopen(path, "r");
 
-	if (!f)
+	if (sb_read_file(&sb, path) < 0) {
+		sb_free(&sb);
 		return NULL;
-	while ((n = fread(buf, 1, sizeof(buf), f)) > 0)
-		sb_add(&sb, buf, n);
-	fclose(f);
+	}
 	return sb_steal(&sb);
 }
 

@@ -476,15 +476,11 @@ static void test_errors(void)
 static char *read_file(const char *path, size_t *len)
 {
 	struct strbuf sb = STRBUF_INIT;
-	char buf[4096];
-	size_t n;
-	FILE *f = fopen(path, "r");
 
-	if (!f)
+	if (sb_read_file(&sb, path) < 0) {
+		sb_free(&sb);
 		return NULL;
-	while ((n = fread(buf, 1, sizeof(buf), f)) > 0)
-		sb_add(&sb, buf, n);
-	fclose(f);
+	}
 	*len = sb.len;
 	return sb_steal(&sb);
 }
