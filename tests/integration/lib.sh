@@ -474,6 +474,23 @@ probe_udp() {
 	classify "$out" pong
 }
 
+# connect_out ADDR PORT [CMD...]: an outbound TCP connection from the host
+# namespace; CMD runs the client there (default `ip netns exec $HOST`; a
+# test's own wrapper may change uid or cgroup on the way). Prints open |
+# blocked | other:... -- a SYN dropped on output gives EPERM at once, or
+# retransmits until the timeout: both are "blocked"
+connect_out() {
+	local addr=$1 port=$2 out
+	shift 2
+	[ $# -gt 0 ] || set -- ip netns exec "$HOST"
+	out=$("$@" timeout 6 socat -T 2 -u \
+		"TCP:$(sock_addr "$addr"):$port,connect-timeout=2" STDOUT 2>&1)
+	case $out in *"not permitted"*) echo blocked; return ;; esac
+	out=$(classify "$out" hello-fwd)
+	[ "$out" = filtered ] && out=blocked
+	echo "$out"
+}
+
 classify() {
 	case $1 in
 	*"$2"*) echo open ;;

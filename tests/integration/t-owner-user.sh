@@ -57,21 +57,13 @@ listen_as() {
 	wait_listen "$HOST" t "$2"
 }
 
-# connect_as USER ADDR PORT: open | refused | blocked | other:...
+# connect_as USER ADDR PORT: open | blocked | other:... (root: no uid change)
 connect_as() {
-	local out
 	if [ "$1" = root ]; then
-		out=$(ip netns exec "$HOST" timeout 6 socat -T 2 -u \
-			"TCP:$(sock_addr "$2"):$3,connect-timeout=2" STDOUT 2>&1)
+		connect_out "$2" "$3"
 	else
-		out=$(as "$1" timeout 6 socat -T 2 -u \
-			"TCP:$(sock_addr "$2"):$3,connect-timeout=2" STDOUT 2>&1)
+		connect_out "$2" "$3" as "$1"
 	fi
-	# a SYN dropped on output: EPERM at once, or retransmits until the timeout
-	case $out in *"not permitted"*) echo blocked; return ;; esac
-	out=$(classify "$out" hello-fwd)
-	[ "$out" = filtered ] && out=blocked
-	echo "$out"
 }
 
 listen_as "$U1" 9101

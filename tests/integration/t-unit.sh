@@ -65,18 +65,11 @@ listen_unit() {
 
 # connect_from UNIT|- ADDR PORT: open | blocked | other, from inside UNIT (- = none)
 connect_from() {
-	local out
 	if [ "$1" = - ]; then
-		out=$(ip netns exec "$HOST" timeout 6 socat -T 2 -u \
-			"TCP:$(sock_addr "$2"):$3,connect-timeout=2" STDOUT 2>&1)
+		connect_out "$2" "$3"
 	else
-		out=$(in_unit "$1" timeout 6 socat -T 2 -u \
-			"TCP:$(sock_addr "$2"):$3,connect-timeout=2" STDOUT 2>&1)
+		connect_out "$2" "$3" in_unit "$1"
 	fi
-	case $out in *"not permitted"*) echo blocked; return ;; esac
-	out=$(classify "$out" hello-fwd)
-	[ "$out" = filtered ] && out=blocked
-	echo "$out"
 }
 
 listen_unit "$WEB" 7101
