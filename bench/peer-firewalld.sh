@@ -1,8 +1,8 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
-# shellcheck shell=bash
+# shellcheck shell=bash source-path=SCRIPTDIR
 # Sourced by bench/apply: drive firewalld (Debian's 1.3, nftables backend, the
 # packaged firewalld.conf) with N exceptions, inside a network namespace the
-# caller made and a private mount namespace made here: /etc/firewalld, /run
+# caller made and a private mount namespace made for it: /etc/firewalld, /run
 # and /var/log are private copies on a tmpfs, and a private dbus-daemon (own
 # config, socket in the work dir) is the system bus firewalld and
 # firewall-cmd talk to. The host's bus, files and firewall are never touched.
@@ -26,37 +26,19 @@
 # `--remove-rich-rule`; cli_ms is `firewall-cmd --state` (client start-up and
 # one D-Bus round trip), the fixed part of every firewall-cmd call.
 #
+# bench/peer-lib.sh holds what this shares with bench/peer-ufw.sh.
+#
 # Environment: PEER_TIMEOUT (s, per operation), PEER_REPEAT, PEER_OP_BUDGET (s).
 
-PEER_FIREWALLD_SH=${BASH_SOURCE[0]}
+# shellcheck source=peer-lib.sh
+. "$(dirname "${BASH_SOURCE[0]}")/peer-lib.sh"
 
-peer_firewalld_run() {
-	# shellcheck disable=SC2016 # expanded by the inner bash
-	ip netns exec "$1" unshare -m --propagation private \
-		bash -c '. "$0" && peer_firewalld_inner "$@"' "$PEER_FIREWALLD_SH" "$2" "$3" \
-		>>"$3/log" 2>&1
-}
+peer_firewalld_run() { peer_run firewalld "$@"; }
 
 # --- everything below runs inside the namespaces --------------------------
 
-_pf_now() { date +%s%N; }
-_pf_ms() { awk -v a="$1" -v b="$(_pf_now)" 'BEGIN { printf "%.1f\n", (b - a) / 1e6 }'; }
-_pf_say() { printf 'firewalld: %s\n' "$*"; }
 _PF_FW_PID=
 _PF_BUS_PID=
-
-_pf_private() {
-	local w=$1
-	if [ "$(readlink /proc/self/ns/mnt)" = "$(readlink /proc/1/ns/mnt)" ]; then
-		_pf_say "not in a private mount namespace; refusing"
-		return 1
-	fi
-	mkdir -p "$w" && mount -t tmpfs fwba-firewalld "$w" || return 1
-	cp -a /etc/firewalld "$w/etc-firewalld" &&
-		mount --bind "$w/etc-firewalld" /etc/firewalld &&
-		mkdir "$w/run" "$w/log" && mount --bind "$w/run" /run &&
-		mount --bind "$w/log" /var/log
-}
 
 _pf_bus() {
 	local w=$1
@@ -82,7 +64,7 @@ EOF
 		[ -S "$w/bus" ] && return 0
 		sleep 0.1
 	done
-	_pf_say "private dbus-daemon did not start"
+	peer_say "private dbus-daemon did not start"
 	return 1
 }
 
@@ -101,7 +83,7 @@ _pf_stop() {
 
 _pf_start() { # DIR
 	local s
-	s=$(_pf_now)
+	s=$(peer_now)
 	firewalld --nofork --nopid --log-target console >"$1/firewalld.log" 2>&1 &
 	_PF_FW_PID=$!
 	for _ in $(seq 600); do
@@ -110,11 +92,11 @@ _pf_start() { # DIR
 		sleep 0.1
 	done
 	if [ "$(firewall-cmd --state 2>/dev/null)" != running ]; then
-		_pf_say "firewalld did not start; its log:"
+		peer_say "firewalld did not start; its log:"
 		tail -n 20 "$1/firewalld.log"
 		return 1
 	fi
-	echo "startup_ms $(_pf_ms "$s")" >>"$1/res"
+	echo "startup_ms $(peer_ms "$s")" >>"$1/res"
 }
 
 # the kernel's view: "ADDRESS PORT" of every rich rule firewalld put there
@@ -130,53 +112,11 @@ _pf_zone() { # PAIRS
 	echo '</zone>'
 }
 
-_pf_rich() { printf 'rule family="ipv4" source address="%s" port port="4242" protocol="tcp" accept' "$1"; }
-
-# _pf_op FILE CMD...: time one call into FILE; 2 on timeout (ours, or the
-# D-Bus reply timeout firewall-cmd runs into)
-_pf_op() {
-	local f=$1 s rc
-	shift
-	s=$(_pf_now)
-	timeout "$PEER_TIMEOUT" "$@" >"$f.out" 2>&1
-	rc=$?
-	[ $rc = 124 ] && return 2
-	grep -q 'NoReply' "$f.out" && return 2
-	[ $rc = 0 ] || { _pf_say "failed ($rc): $* : $(head -c 300 "$f.out")"; return 1; }
-	_pf_ms "$s" >>"$f"
-}
-
-_pf_oneops() {
-	local dir=$1 i=0 a s rc
-	s=$(_pf_now)
-	: >"$dir/add.ms"
-	: >"$dir/del.ms"
-	while [ $i -lt "$PEER_REPEAT" ]; do
-		i=$((i + 1))
-		a=10.251.0.$i
-		_pf_op "$dir/add.ms" firewall-cmd --add-rich-rule="$(_pf_rich "$a")"
-		rc=$?
-		[ $rc = 2 ] && { echo "add_status timeout" >>"$dir/res"; return 0; }
-		[ $rc = 0 ] || return 1
-		if [ $i = 1 ] && [ "$(_pf_loaded | grep -c "^$a 4242$")" != 1 ]; then
-			_pf_say "--add-rich-rule did not put $a in the kernel"
-			return 1
-		fi
-		_pf_op "$dir/del.ms" firewall-cmd --remove-rich-rule="$(_pf_rich "$a")"
-		rc=$?
-		[ $rc = 2 ] && { echo "del_status timeout" >>"$dir/res"; return 0; }
-		[ $rc = 0 ] || return 1
-		[ $i -ge 3 ] && [ $((($(_pf_now) - s) / 1000000000)) -ge "$PEER_OP_BUDGET" ] && break
-	done
-	return 0
-}
-
-_pf_check() { # DIR WHEN
-	_pf_loaded | sort >"$1/loaded"
-	cmp -s "$1/loaded" "$1/want" && return 0
-	_pf_say "$2: the kernel holds $(wc -l <"$1/loaded") of the $(wc -l <"$1/want") exceptions, or others:"
-	diff "$1/want" "$1/loaded" | head -n 5
-	return 1
+# _pf_cmd add|del ADDRESS: the firewall-cmd call for one exception, into PEER_CMD
+_pf_cmd() {
+	local o=--add-rich-rule
+	[ "$1" = del ] && o=--remove-rich-rule
+	PEER_CMD=(firewall-cmd "$o=rule family=\"ipv4\" source address=\"$2\" port port=\"4242\" protocol=\"tcp\" accept")
 }
 
 _pf_reload() {
@@ -188,38 +128,38 @@ _pf_reload() {
 
 _pf_measure() {
 	local pairs=$1 dir=$2 s rc
-	s=$(_pf_now)
+	s=$(peer_now)
 	_pf_reload
 	case $? in
-	0) echo "base_ms $(_pf_ms "$s")" >>"$dir/res" ;;
+	0) echo "base_ms $(peer_ms "$s")" >>"$dir/res" ;;
 	124) echo "base_ms timeout" >>"$dir/res" ;;
-	*) _pf_say "reload of the packaged configuration failed"; return 1 ;;
+	*) peer_say "reload of the packaged configuration failed"; return 1 ;;
 	esac
 	_pf_zone "$pairs" >/etc/firewalld/zones/public.xml
-	s=$(_pf_now)
+	s=$(peer_now)
 	_pf_reload
 	rc=$?
 	if [ $rc = 124 ]; then
 		echo "load_status timeout" >>"$dir/res"
 		return 0
 	fi
-	[ $rc = 0 ] || { _pf_say "reload failed ($rc)"; tail -n 20 "$dir/firewalld.log"; return 1; }
+	[ $rc = 0 ] || { peer_say "reload failed ($rc)"; tail -n 20 "$dir/firewalld.log"; return 1; }
 	{
-		echo "load_ms $(_pf_ms "$s")"
+		echo "load_ms $(peer_ms "$s")"
 		echo "load_status ok"
 		echo "rss_kb $(awk '/^VmHWM:/ { print $2 }' "/proc/$_PF_FW_PID/status")"
 	} >>"$dir/res"
-	_pf_check "$dir" "after reload" || return 1
+	peer_check "$dir" "after reload" _pf_loaded || return 1
 	: >"$dir/cli.ms"
-	for _ in 1 2 3; do _pf_op "$dir/cli.ms" firewall-cmd --state || return 1; done
+	for _ in 1 2 3; do peer_op "$dir/cli.ms" firewall-cmd --state || return 1; done
 	echo "cli_ms $(sort -n "$dir/cli.ms" | sed -n 2p)" >>"$dir/res"
-	_pf_oneops "$dir" || return 1
-	_pf_check "$dir" "after add/delete"
+	peer_oneops "$dir" _pf_cmd _pf_loaded || return 1
+	peer_check "$dir" "after add/delete" _pf_loaded
 }
 
 peer_firewalld_inner() {
 	local pairs=$1 dir=$2 rc
-	_pf_private "$dir/mnt" || return 1
+	peer_private "$dir/mnt" /etc/firewalld -- /run /var/log || return 1
 	sort "$pairs" >"$dir/want"
 	trap _pf_stop EXIT
 	_pf_bus "$dir/mnt" && _pf_start "$dir" && _pf_measure "$pairs" "$dir"
