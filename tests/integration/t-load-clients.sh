@@ -72,6 +72,11 @@ for i in 1 2 3 4 5; do
 done
 wait "${BG_PIDS[@]}"
 BG_PIDS=()
+# a generator that did not report (runuser or the program failed) says why here
+for u in "${LOAD_USERS[@]}"; do
+	grep -q 'answered=' "$T/load.burst.$u" 2>/dev/null ||
+		say "no report from $u's clients: $(head -c 300 "$T/load.burst.$u" 2>&1)"
+done
 answered=$(sum_field burst answered)
 refused=$(sum_field burst refused)
 closed=$(sum_field burst closed)

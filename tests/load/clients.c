@@ -16,6 +16,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -163,6 +164,12 @@ int main(int argc, char **argv)
 		fprintf(stderr, "usage: %s burst|idle|slow SOCKET N SECONDS\n", argv[0]);
 		return 2;
 	}
+	/*
+	 * fwd may refuse (an error line, then close) before our request is
+	 * written: the write then fails with EPIPE, and the refusal is still
+	 * there to read. SIGPIPE would kill the whole generator instead.
+	 */
+	signal(SIGPIPE, SIG_IGN);
 	n = atoi(argv[3]);
 	if (n < 1 || n > MAXC) {
 		fprintf(stderr, "N must be 1..%d\n", MAXC);
