@@ -211,9 +211,7 @@ cleanup() {
 	fi
 	[ -n "$HOST" ] && ip netns del "$HOST" 2>/dev/null
 	[ -n "$PEER" ] && ip netns del "$PEER" 2>/dev/null
-	if [ -n "$TEST_USER" ]; then
-		userdel "$TEST_USER" 2>/dev/null
-	fi
+	[ -n "$TEST_USER" ] && remove_user "$TEST_USER"
 	[ -n "$T" ] && rm -rf "$T"
 	exit "$rc"
 }
@@ -342,6 +340,20 @@ check_sanitizer_output() {
 		fail "$1: sanitizer report"
 		head -n 40 "$T/err" | sed 's/^/       | /'
 	fi
+}
+
+# remove_user NAME: ends every process of a test's throwaway account (some
+# run outside the test's namespaces, e.g. runuser pipelines), then deletes
+# it; userdel refuses an account that still runs something
+remove_user() {
+	local i
+	id "$1" >/dev/null 2>&1 || return 0
+	for i in $(seq 30); do
+		pkill -KILL -u "$1" 2>/dev/null
+		userdel "$1" 2>/dev/null && return 0
+		sleep 0.1
+	done
+	printf 'FAIL %s: cannot remove the test user %s\n' "$TEST_NAME" "$1"
 }
 
 # make_user: a throwaway unprivileged account, removed by cleanup

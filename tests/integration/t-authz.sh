@@ -22,8 +22,8 @@ ADM_USER=
 OTHER_USER=
 t_exit() {
 	local rc=$?
-	[ -n "$ADM_USER" ] && userdel "$ADM_USER" 2>/dev/null
-	[ -n "$OTHER_USER" ] && userdel "$OTHER_USER" 2>/dev/null
+	[ -n "$ADM_USER" ] && remove_user "$ADM_USER"
+	[ -n "$OTHER_USER" ] && remove_user "$OTHER_USER"
 	getent group "$ADM_GROUP" >/dev/null && groupdel "$ADM_GROUP" 2>/dev/null
 	(exit $rc)
 	cleanup

@@ -18,7 +18,7 @@ setup
 LOAD_USERS=()
 t_exit() {
 	local rc=$? u
-	for u in "${LOAD_USERS[@]}"; do userdel "$u" 2>/dev/null; done
+	for u in "${LOAD_USERS[@]}"; do remove_user "$u"; done
 	(exit $rc)
 	cleanup
 }

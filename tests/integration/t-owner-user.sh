@@ -16,17 +16,11 @@ G=fwtg$$
 MY_USERS=()
 MY_GROUP=
 
-# lib.sh's cleanup removes one TEST_USER; these are ours. userdel refuses
-# a user with running processes: first end those this test started as them
+# lib.sh's cleanup removes one TEST_USER; these are ours
 owner_cleanup() {
-	local rc=$? u pid
-	for pid in $(ip netns pids "$HOST" 2>/dev/null); do
-		u=$(stat -c %U "/proc/$pid" 2>/dev/null)
-		case " ${MY_USERS[*]} " in *" $u "*) kill -9 "$pid" 2>/dev/null ;; esac
-	done
-	sleep 0.2
+	local rc=$? u
 	for u in "${MY_USERS[@]}"; do
-		userdel "$u" || printf 'FAIL %s: userdel %s\n' "$TEST_NAME" "$u"
+		remove_user "$u"
 	done
 	[ -n "$MY_GROUP" ] && groupdel "$MY_GROUP" 2>/dev/null
 	return $rc

@@ -18,7 +18,7 @@ printf 'user-prompts yes\nprompt-timeout %ss\n' "$PROMPT_TIMEOUT" >>"$T/fwd.conf
 OTHER_USER=
 t_exit() {
 	local rc=$?
-	[ -n "$OTHER_USER" ] && userdel "$OTHER_USER" 2>/dev/null
+	[ -n "$OTHER_USER" ] && remove_user "$OTHER_USER"
 	(exit $rc)
 	cleanup
 }

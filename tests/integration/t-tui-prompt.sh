@@ -30,7 +30,7 @@ tm() { tmux -S "$T/tmux.sock" -f "$T/tmux.conf" "$@"; }
 tui_exit() {
 	local rc=$?
 	[ -S "$T/tmux.sock" ] && tmux -S "$T/tmux.sock" kill-server 2>/dev/null
-	[ -n "$OTHER_USER" ] && userdel "$OTHER_USER" 2>/dev/null
+	[ -n "$OTHER_USER" ] && remove_user "$OTHER_USER"
 	(exit $rc)
 	cleanup
 }
