@@ -486,6 +486,24 @@ probe_udp() {
 	classify "$out" pong
 }
 
+# start_user_app NAME PORT: a copy of socat at $T/NAME listening as the test user
+# (a program of its own path, for app rules and prompts)
+start_user_app() {
+	cp "$(command -v socat)" "$T/$1"
+	chmod 755 "$T/$1"
+	ip netns exec "$HOST" runuser -u "$TEST_USER" -- "$T/$1" \
+		TCP-LISTEN:"$2",fork,reuseaddr SYSTEM:'echo hello-fwd' 2>/dev/null &
+	BG_PIDS+=($!)
+	wait_listen "$HOST" t "$2"
+}
+
+# peer_connect PORT SECONDS OUT: a connect that keeps retransmitting its SYN
+peer_connect() {
+	ip netns exec "$PEER" socat -u "TCP:$H4:$1,connect-timeout=$2" STDOUT \
+		>"$3" 2>&1 &
+	BG_PIDS+=($!)
+}
+
 # connect_out ADDR PORT [CMD...]: an outbound TCP connection from the host
 # namespace; CMD runs the client there (default `ip netns exec $HOST`; a
 # test's own wrapper may change uid or cgroup on the way). Prints open |

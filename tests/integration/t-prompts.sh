@@ -24,23 +24,6 @@ t_exit() {
 }
 trap t_exit EXIT
 
-# start_app NAME PORT: $T/NAME (socat) listening as the test user
-start_app() {
-	cp "$(command -v socat)" "$T/$1"
-	chmod 755 "$T/$1"
-	ip netns exec "$HOST" runuser -u "$TEST_USER" -- "$T/$1" \
-		TCP-LISTEN:"$2",fork,reuseaddr SYSTEM:'echo hello-fwd' 2>/dev/null &
-	BG_PIDS+=($!)
-	wait_listen "$HOST" t "$2"
-}
-
-# peer_connect PORT SECONDS OUT: a connect that keeps retransmitting its SYN
-peer_connect() {
-	ip netns exec "$PEER" socat -u "TCP:$H4:$1,connect-timeout=$2" STDOUT \
-		>"$3" 2>&1 &
-	BG_PIDS+=($!)
-}
-
 # prompt_field USER PORT FIELD: FIELD of USER's pending prompt about PORT
 prompt_field() {
 	runuser -u "$1" -- "$T/fwctl" --socket "$T/fwd.sock" prompts --json 2>/dev/null |
@@ -80,7 +63,7 @@ watch_as "$OTHER_USER" "$T/watch-other"
 
 # --- raised, seen by its user only, counted ------------------------------------
 
-start_app app1 9200
+start_user_app app1 9200
 peer_connect 9200 70 "$T/peer1.out"
 if wait_prompt "$TEST_USER" 9200 8; then pass "a prompt is raised"; else fail "a prompt is raised"; fi
 expect_eq "it names the program" "$T/app1" "$(prompt_field "$TEST_USER" 9200 app)"
@@ -140,7 +123,7 @@ fi
 
 # --- deny ---------------------------------------------------------------------
 
-start_app app2 9201
+start_user_app app2 9201
 peer_connect 9201 4 "$T/peer2.out"
 wait_prompt "$TEST_USER" 9201 8
 fwc_as "$TEST_USER" answer "$ID" deny
@@ -152,7 +135,7 @@ expect_nomatch "denied: no new prompt" 9201 "$OUT"
 
 # --- a temporary answer expires -------------------------------------------------
 
-start_app app3 9202
+start_user_app app3 9202
 peer_connect 9202 3 "$T/peer3.out"
 wait_prompt "$TEST_USER" 9202 8
 fwc_as "$TEST_USER" answer "$ID" allow --for 3s
@@ -168,7 +151,7 @@ expect_tcp "9202 filtered after it expired" "$PEER" "$H4" 9202 filtered
 
 # --- later, and the timeout -----------------------------------------------------
 
-start_app app4 9203
+start_user_app app4 9203
 peer_connect 9203 3 "$T/peer4.out"
 wait_prompt "$TEST_USER" 9203 8
 fwc_as "$TEST_USER" answer "$ID" later
@@ -200,7 +183,7 @@ fwd_stop_quietly
 sed -i 's/^prompt-timeout .*/prompt-timeout 4s/' "$T/fwd.conf"
 fwd_start
 watch_as "$TEST_USER" "$T/watch-mine2"
-start_app app5 9204
+start_user_app app5 9204
 peer_connect 9204 3 "$T/peer5.out"
 if wait_prompt "$TEST_USER" 9204 8; then pass "a prompt for app5"; else fail "a prompt for app5"; fi
 sleep 6

@@ -88,23 +88,6 @@ expect_gone() { # WHAT NAME REGEX [SECONDS]
 # the dialog about PORT, with at least one blocked attempt
 dialog_re() { printf 'Wants +tcp port %s' "$1"; }
 
-# start_app NAME PORT: $T/NAME (socat) listening as the test user
-start_app() {
-	cp "$(command -v socat)" "$T/$1"
-	chmod 755 "$T/$1"
-	ip netns exec "$HOST" runuser -u "$TEST_USER" -- "$T/$1" \
-		TCP-LISTEN:"$2",fork,reuseaddr SYSTEM:'echo hello-fwd' 2>/dev/null &
-	BG_PIDS+=($!)
-	wait_listen "$HOST" t "$2"
-}
-
-# peer_connect PORT SECONDS OUT: a connect that keeps retransmitting its SYN
-peer_connect() {
-	ip netns exec "$PEER" socat -u "TCP:$H4:$1,connect-timeout=$2" STDOUT \
-		>"$3" 2>&1 &
-	BG_PIDS+=($!)
-}
-
 prompt_rules() { # the rules of origin prompt, one per line
 	"$FWCTL" --socket "$T/fwd.sock" list --json 2>/dev/null |
 		json_get '"\n".join(r["rule"] for r in rows if r["origin"] == "prompt")'
@@ -130,7 +113,7 @@ NET4=${H4%.*}.0/24
 
 # --- allow from the local network -----------------------------------------------
 
-start_app app1 9100
+start_user_app app1 9100
 tui_as mine "$TEST_USER"
 tui_as other "$OTHER_USER"
 peer_connect 9100 25 "$T/peer1.out"
@@ -169,7 +152,7 @@ expect_tcp "a new connection to 9100 is open" "$PEER" "$H4" 9100 open
 
 # --- deny, and a resize with the dialog up --------------------------------------------
 
-start_app app2 9101
+start_user_app app2 9101
 peer_connect 9101 5 "$T/peer2.out"
 expect_screen "the prompt for app2" mine "$(dialog_re 9101)" 10
 tm resize-window -t mine -x 120 -y 40
@@ -185,7 +168,7 @@ expect_nomatch "denied: no new prompt" "$(dialog_re 9101)" "$(screen mine)"
 
 # --- ask me later -------------------------------------------------------------------
 
-start_app app3 9102
+start_user_app app3 9102
 peer_connect 9102 3 "$T/peer3.out"
 expect_screen "the prompt for app3" mine "$(dialog_re 9102)" 10
 sleep 0.5
@@ -218,7 +201,7 @@ if wait_screen mine "$(dialog_re 9102)" 3; then
 	keys mine l
 	wait_gone mine "$(dialog_re 9102)"
 fi
-start_app app4 9103
+start_user_app app4 9103
 peer_connect 9103 3 "$T/peer4.out"
 expect_screen "the prompt for app4" mine "$(dialog_re 9103)" 10
 expect_gone "unanswered, it expires" mine "$(dialog_re 9103)" $((PROMPT_TIMEOUT + 8))
