@@ -462,6 +462,20 @@ static bool rebooted_since_last_start(struct engine *e)
  * A missing table on a first start, or the first start after a reboot, is
  * simply new.
  */
+/*
+ * Rules whose sets come from bindings (owner rules on `in`, unit rules):
+ * their sets and lookups exist only while a socket or unit matches, so a
+ * table left by the previous fwd may hold more or fewer chain rules.
+ */
+static bool has_bound_rules(const struct ruleset *rs)
+{
+	for (size_t i = 0; i < rs->nrules; i++)
+		if (rs->rules[i]->unit ||
+		    (rs->rules[i]->dir == RULE_IN && rule_needs_owner(rs->rules[i])))
+			return true;
+	return false;
+}
+
 static void report_found_table(struct engine *e)
 {
 	const char *found = nft_last_found(e->nft);
@@ -471,6 +485,14 @@ static void report_found_table(struct engine *e)
 	/* without the stored rules there is nothing to compare the table with */
 	if (!*found || !e->store || (missing && (e->first_start || rebooted)))
 		return;
+	/* a count that sockets or units changed while fwd was stopped explains */
+	if (strncmp(found, "chain ", 6) == 0 && strstr(found, " held ") &&
+	    has_bound_rules(&e->rs)) {
+		log_info("at start fwd's table inet %s: %s (the sockets or units of "
+			 "owner or unit rules changed while fwd was stopped); restored",
+			 e->opts->table, found);
+		return;
+	}
 	sb_reset(&e->kernel_problem);
 	sb_printf(&e->kernel_problem, "at start fwd's table inet %s %s%s; fwd restored "
 		  "its rule set", e->opts->table, strcmp(found, "missing") ? "differed "

@@ -553,8 +553,10 @@ static int tracker_bind(void *arg, const struct ruleset *rs,
 	warn_interpreters(t, rs);
 	*v = NULL;
 	*n = 0;
-	if (!has_tracked(rs))
+	if (!has_tracked(rs)) {
+		unit_cache_sweep(t->units);     /* no unit rule: forget their places */
 		return 0;
+	}
 	/* a change must see a listener that started a moment ago */
 	if ((!t->scan_ms || now - t->scan_ms >= TRACKER_KICK_MS) && scan(t) < 0 &&
 	    !t->scan_ms)

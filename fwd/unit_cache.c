@@ -29,6 +29,7 @@ struct unit_cache {
 	int rootfd;             /* the cgroup v2 mount, -1 = not found yet */
 	unsigned depth;
 	bool warned;
+	bool asked, active;     /* a unit was looked up since / before the last sweep */
 	char problem[160];
 	struct unit_entry *v;
 	size_t n, cap;
@@ -119,6 +120,7 @@ enum unit_state unit_cache_lookup(struct unit_cache *c, const char *name,
 {
 	struct unit_entry *e;
 
+	c->asked = true;
 	if (!mount_open(c))
 		return UNIT_NO_CGROUPS;
 	e = entry_get(c, name);
@@ -141,6 +143,8 @@ void unit_cache_sweep(struct unit_cache *c)
 {
 	size_t n = 0;
 
+	c->active = c->asked;
+	c->asked = false;
 	for (size_t i = 0; i < c->n; i++) {
 		if (!c->v[i].used) {
 			free(c->v[i].name);
@@ -152,7 +156,8 @@ void unit_cache_sweep(struct unit_cache *c)
 	c->n = n;
 }
 
+/* a problem only while unit rules exist: the last sweep saw lookups */
 const char *unit_cache_problem(const struct unit_cache *c)
 {
-	return c->problem;
+	return c->active || c->asked ? c->problem : "";
 }

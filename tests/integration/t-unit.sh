@@ -175,5 +175,18 @@ expect_match "list shows the unit rule" "allow in unit $WEB" "$OUT"
 fwc_ok "fwctl status" status
 ip netns exec "$HOST" nft list ruleset >/dev/null 2>&1
 expect_eq "nft can still list the table" 0 "$?"
+roundtrip_check
 
-t_done
+# --- no cgroup v2 where fwd runs: unit rules match nothing, and status says so ---
+fwd_stop_quietly
+FWD_CGROUP_MOUNT=
+fwd_start
+expect_match "without cgroup v2 status names the problem" "no cgroup v2" "$(status_field problem)"
+expect_tcp "and the unit's port stays closed" "$PEER" "$H4" 7101 filtered
+for id in $("$FWCTL" --socket "$T/fwd.sock" list --json | json_get \
+	"' '.join(str(r['id']) for r in rows if ' unit ' in r['rule'])"); do
+	fwc delete "$id" >/dev/null
+done
+expect_eq "with no unit rule left, no problem" "" "$(status_field problem)"
+
+t_done noroundtrip
