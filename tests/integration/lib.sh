@@ -486,6 +486,40 @@ probe_udp() {
 	classify "$out" pong
 }
 
+# prompt_rules: "ID RULE" of every rule of origin prompt, one per line
+prompt_rules() {
+	"$FWCTL" --socket "$T/fwd.sock" list --json 2>/dev/null |
+		json_get '"\n".join("%d %s" % (r["id"], r["rule"]) for r in rows if r["origin"] == "prompt")'
+}
+
+# prompt_id PORT: the id of the pending prompt about PORT ("" when none)
+prompt_id() {
+	"$FWCTL" --socket "$T/fwd.sock" prompts --json 2>/dev/null |
+		json_get "[p['id'] for p in rows if p['port'] == $1][0]" 2>/dev/null
+}
+
+# wait_prompt_id PORT [TENTHS]: sets PROMPT_ID once a prompt about PORT is pending
+wait_prompt_id() {
+	local _
+	PROMPT_ID=
+	for _ in $(seq "${2:-50}"); do
+		PROMPT_ID=$(prompt_id "$1")
+		[ -n "$PROMPT_ID" ] && return 0
+		sleep 0.1
+	done
+	return 1
+}
+
+# wait_prompt_rule_gone PATTERN [TENTHS]: 1 once no prompt rule matches PATTERN, else 0
+wait_prompt_rule_gone() {
+	local _
+	for _ in $(seq "${2:-80}"); do
+		prompt_rules | grep -q -- "$1" || { echo 1; return; }
+		sleep 0.1
+	done
+	echo 0
+}
+
 # start_user_app NAME PORT: a copy of socat at $T/NAME listening as the test user
 # (a program of its own path, for app rules and prompts)
 start_user_app() {

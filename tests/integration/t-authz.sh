@@ -100,13 +100,7 @@ BG_PIDS+=($!)
 wait_listen "$HOST" t 7300
 ip netns exec "$PEER" socat -u "TCP:$H4:7300,connect-timeout=20" STDOUT >/dev/null 2>&1 &
 BG_PIDS+=($!)
-PROMPT_ID=
-for _ in $(seq 50); do
-	PROMPT_ID=$("$FWCTL" --socket "$T/fwd.sock" prompts --json 2>/dev/null |
-		json_get '[p["id"] for p in rows if p["port"] == 7300][0]' 2>/dev/null)
-	[ -n "$PROMPT_ID" ] && break
-	sleep 0.1
-done
+wait_prompt_id 7300 50
 
 # --- the read-only commands: everyone ---------------------------------------------
 READ_CMDS=("status" "list" "export" "history" "log" "services" "prompts"
@@ -187,13 +181,7 @@ else
 	# an admin may answer anyone's prompt: raise another
 	ip netns exec "$PEER" socat -u "TCP:$H4:7300,connect-timeout=20" STDOUT >/dev/null 2>&1 &
 	BG_PIDS+=($!)
-	PROMPT_ID=
-	for _ in $(seq 80); do
-		PROMPT_ID=$("$FWCTL" --socket "$T/fwd.sock" prompts --json 2>/dev/null |
-			json_get '[p["id"] for p in rows if p["port"] == 7300][0]' 2>/dev/null)
-		[ -n "$PROMPT_ID" ] && break
-		sleep 0.1
-	done
+	wait_prompt_id 7300 80
 	if [ -n "$PROMPT_ID" ]; then
 		expect_allowed "$ADM_USER" answer "$PROMPT_ID" deny
 	else

@@ -41,11 +41,6 @@ wait_prompt() { # USER PORT [SECONDS]: sets ID
 	return 1
 }
 
-prompt_rules() {
-	"$FWCTL" --socket "$T/fwd.sock" list --json 2>/dev/null |
-		json_get '"\n".join("%d %s" % (r["id"], r["rule"]) for r in rows if r["origin"] == "prompt")'
-}
-
 make_user
 OTHER_USER=fwt$$o
 useradd --system --no-create-home --shell /usr/sbin/nologin "$OTHER_USER" ||
@@ -141,12 +136,7 @@ wait_prompt "$TEST_USER" 9202 8
 fwc_as "$TEST_USER" answer "$ID" allow --for 3s
 expect_eq "allow --for 3s" 0 "$RC"
 expect_tcp "9202 open while it lasts" "$PEER" "$H4" 9202 open
-gone=
-for _ in $(seq 80); do
-	prompt_rules | grep -q app3 || { gone=1; break; }
-	sleep 0.1
-done
-expect_eq "the temporary rule expires" 1 "$gone"
+expect_eq "the temporary rule expires" 1 "$(wait_prompt_rule_gone app3 80)"
 expect_tcp "9202 filtered after it expired" "$PEER" "$H4" 9202 filtered
 
 # --- later, and the timeout -----------------------------------------------------

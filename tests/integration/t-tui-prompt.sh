@@ -88,16 +88,6 @@ expect_gone() { # WHAT NAME REGEX [SECONDS]
 # the dialog about PORT, with at least one blocked attempt
 dialog_re() { printf 'Wants +tcp port %s' "$1"; }
 
-prompt_rules() { # the rules of origin prompt, one per line
-	"$FWCTL" --socket "$T/fwd.sock" list --json 2>/dev/null |
-		json_get '"\n".join(r["rule"] for r in rows if r["origin"] == "prompt")'
-}
-
-prompt_id() { # PORT: the id of the pending prompt about PORT
-	"$FWCTL" --socket "$T/fwd.sock" prompts --json 2>/dev/null |
-		json_get "[p['id'] for p in rows if p['port'] == $1][0]" 2>/dev/null
-}
-
 make_user
 fwd_start
 fwc prompts
@@ -162,7 +152,7 @@ tm resize-window -t mine -x 80 -y 24
 expect_screen "and back at 80x24" mine 'l ask later'
 keys mine d
 expect_gone "d closes the dialog" mine "$(dialog_re 9101)"
-expect_match "a deny rule of origin prompt" '^deny in .*port 9101' "$(prompt_rules)"
+expect_match "a deny rule of origin prompt" '^[0-9]+ deny in .*port 9101' "$(prompt_rules)"
 expect_tcp "9101 stays filtered" "$PEER" "$H4" 9101 filtered
 expect_nomatch "denied: no new prompt" "$(dialog_re 9101)" "$(screen mine)"
 
@@ -184,13 +174,8 @@ id=$(prompt_id 9102)
 fwc_ok "fwctl answer $id allow --for 4s" answer "$id" allow --for 4s
 expect_gone "the prompt answered elsewhere leaves the TUI" mine "$(dialog_re 9102)"
 expect_tcp "9102 open while the answer lasts" "$PEER" "$H4" 9102 open
-gone=
-for _ in $(seq 100); do
-	# answered with fwctl: the whole program (app3), no port in the rule
-	prompt_rules | grep -q app3 || { gone=1; break; }
-	sleep 0.1
-done
-expect_eq "the temporary rule expires" 1 "$gone"
+# answered with fwctl: the whole program (app3), no port in the rule
+expect_eq "the temporary rule expires" 1 "$(wait_prompt_rule_gone app3 100)"
 expect_tcp "9102 filtered again after it expired" "$PEER" "$H4" 9102 filtered
 
 # --- unanswered: it lapses, nothing is allowed -----------------------------------------
